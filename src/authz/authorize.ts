@@ -1,0 +1,55 @@
+import type { GraphQLError } from 'graphql';
+import { forbidden, unauthenticated } from '../lib/errors';
+import { fieldMode, type FieldMode } from './policy';
+import type { Requirement, Sensitivity } from './requirements';
+import type { Viewer } from './viewer';
+
+/** What authorization needs from the request context. */
+export interface AuthorizationContext {
+  viewer(): Promise<Viewer | null>;
+  /** Why there is no viewer (bad, expired or revoked token), when one was presented. */
+  authFailure(): string | undefined;
+  recordDenial(coordinate: string, reason: string): void;
+  counters: { ruleEvaluations: number };
+}
+
+async function requireViewer(ctx: AuthorizationContext): Promise<Viewer | GraphQLError> {
+  const viewer = await ctx.viewer();
+  return viewer ?? unauthenticated(ctx.authFailure() ?? 'Authentication required');
+}
+
+/** Decide a field's requirement. Returns true or the error to show; shield rules and subscribe both use it. */
+export async function authorize(
+  requirement: Requirement,
+  ctx: AuthorizationContext,
+  coordinate: string,
+): Promise<true | GraphQLError> {
+  ctx.counters.ruleEvaluations++;
+  if (requirement.kind === 'public') return true;
+  const viewer = await requireViewer(ctx);
+  if (!('userId' in viewer)) return viewer;
+  const missing = requirement.permissions.filter((p) => !viewer.permissions.has(p));
+  if (missing.length === 0) return true;
+  ctx.recordDenial(coordinate, `missing ${missing.join(', ')}`);
+  return forbidden();
+}
+
+/** The viewer's mode for a sensitive field; HIDDEN is a denial. */
+export async function sensitiveMode(ctx: AuthorizationContext, sensitivity: Sensitivity): Promise<FieldMode | GraphQLError> {
+  const viewer = await requireViewer(ctx);
+  if (!('userId' in viewer)) return viewer;
+  return fieldMode(viewer, sensitivity.level, sensitivity.mask !== undefined);
+}
+
+export async function authorizeSensitive(
+  sensitivity: Sensitivity,
+  ctx: AuthorizationContext,
+  coordinate: string,
+): Promise<true | GraphQLError> {
+  ctx.counters.ruleEvaluations++;
+  const mode = await sensitiveMode(ctx, sensitivity);
+  if (typeof mode !== 'string') return mode;
+  if (mode !== 'HIDDEN') return true;
+  ctx.recordDenial(coordinate, `no read access to ${sensitivity.level} data`);
+  return forbidden();
+}

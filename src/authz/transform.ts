@@ -1,0 +1,69 @@
+import { defaultFieldResolver, type GraphQLFieldConfig, type GraphQLSchema } from 'graphql';
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
+import { forbidden } from '../lib/errors';
+import { authorize, sensitiveMode, type AuthorizationContext } from './authorize';
+import { mask } from './mask';
+import { collectRequirements, type FieldRequirement } from './requirements';
+import { applyAuthorization } from './shield';
+
+/** What the sensitive-field wrapper records: one read of a field of a record, and how it was shown. */
+export interface SensitiveReadContext extends AuthorizationContext {
+  recordSensitiveRead(typeName: string, field: string, recordId: string, mode: 'FULL' | 'MASKED'): void;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyField = GraphQLFieldConfig<any, any>;
+
+/** Mask or hide a @sensitive field's value by the viewer's mode, and record the read for the audit log. */
+function wrapSensitive(field: AnyField, typeName: string, fieldName: string, req: FieldRequirement): AnyField {
+  const resolve = field.resolve ?? defaultFieldResolver;
+  const sensitivity = req.sensitive!;
+  return {
+    ...field,
+    resolve: async (parent, args, ctx: SensitiveReadContext, info) => {
+      const value: unknown = await resolve(parent, args, ctx, info);
+      if (value === null || value === undefined) return value;
+      const mode = await sensitiveMode(ctx, sensitivity);
+      if (typeof mode !== 'string') throw mode;
+      // Shield has already refused HIDDEN; refusing again keeps this safe if the middleware is ever absent.
+      if (mode === 'HIDDEN') throw forbidden();
+      ctx.recordSensitiveRead(typeName, fieldName, String((parent as { id?: unknown }).id), mode);
+      return mode === 'MASKED' ? mask(sensitivity.mask!, String(value)) : value;
+    },
+  };
+}
+
+/**
+ * graphql-middleware wraps `resolve`, not `subscribe`: authorize subscriptions at subscribe time with
+ * the same decision the shield rule makes (ARCHITECTURE.md, "Authorization with graphql-shield").
+ */
+function wrapSubscribe(field: AnyField, coordinate: string, req: FieldRequirement): AnyField {
+  const subscribe = field.subscribe;
+  if (!subscribe) return field;
+  return {
+    ...field,
+    subscribe: async (parent, args, ctx: AuthorizationContext, info) => {
+      if (!req.requirement) {
+        ctx.recordDenial(coordinate, 'no authorization rule');
+        throw forbidden();
+      }
+      const decision = await authorize(req.requirement, ctx, coordinate);
+      if (decision !== true) throw decision;
+      return subscribe(parent, args, ctx, info);
+    },
+  };
+}
+
+/** The authorization transform: directives become masking wrappers, subscribe guards and shield rules. */
+export function applyAuthorizationTransform(schema: GraphQLSchema): GraphQLSchema {
+  const byCoordinate = new Map(collectRequirements(schema).map((r) => [r.coordinate, r]));
+  const wrapped = mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
+      const req = byCoordinate.get(`${typeName}.${fieldName}`);
+      if (!req) return field;
+      if (typeName === 'Subscription') return wrapSubscribe(field, `${typeName}.${fieldName}`, req);
+      return req.sensitive ? wrapSensitive(field, typeName, fieldName, req) : field;
+    },
+  });
+  return applyAuthorization(wrapped);
+}

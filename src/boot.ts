@@ -1,0 +1,39 @@
+import type { Config } from './config';
+import { loadSigningKeys } from './authn/keys';
+import { TokenService } from './authn/tokens';
+import { AuditBus } from './audit/bus';
+import { createDatabase } from './db/client';
+import { migrate } from './db/migrate';
+import { hasAnyTenant } from './db/seed/tenant';
+import { seedDemo } from './db/seed/demo';
+import { logger } from './lib/logger';
+import type { Services } from './server/services';
+
+/** Build every application-wide service: database (migrated), keys, audit bus; seed demo data if asked. */
+export async function createServices(config: Config): Promise<Services & { close(): Promise<void> }> {
+  const database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await migrate(database);
+    const wantsDemo = config.seedDemo === 'always' || (config.seedDemo === 'auto' && !config.databaseUrl);
+    if (wantsDemo && config.env !== 'production' && !(await hasAnyTenant(database.db))) {
+      await seedDemo(database.db);
+      logger.info('seeded demo tenant "acme" (password for every demo user: warden-demo)');
+    }
+    const tokens = new TokenService(await loadSigningKeys(config), config.jwt);
+    const auditBus = new AuditBus(database);
+    await auditBus.start();
+    return {
+      config,
+      database,
+      tokens,
+      auditBus,
+      async close() {
+        await auditBus.stop();
+        await database.close();
+      },
+    };
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw err;
+  }
+}

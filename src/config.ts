@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/** Environment parsed once into a typed Config. Unknown or malformed values stop start-up. */
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z.string().url().optional(),
+  WARDEN_DATA_DIR: z.string().default('./data'),
+  /** Ed25519 private key (PKCS#8 PEM) that signs access tokens. Required in production. */
+  WARDEN_JWT_PRIVATE_KEY: z.string().optional(),
+  WARDEN_JWT_ISSUER: z.string().default('urn:warden'),
+  WARDEN_JWT_AUDIENCE: z.string().default('urn:warden:api'),
+  /** Access-token lifetime in seconds; capped at 15 minutes. */
+  WARDEN_ACCESS_TOKEN_TTL: z.coerce.number().int().min(30).max(900).default(900),
+  WARDEN_REFRESH_TOKEN_TTL: z.coerce.number().int().min(300).default(30 * 24 * 3600),
+  WARDEN_SEED_DEMO: z.enum(['auto', 'always', 'never']).default('auto'),
+  WARDEN_MAX_DEPTH: z.coerce.number().int().min(2).default(10),
+  WARDEN_MAX_TOKENS: z.coerce.number().int().min(50).default(2000),
+  WARDEN_MAX_COST: z.coerce.number().int().min(100).default(5000),
+  WARDEN_MAX_DIRECTIVES: z.coerce.number().int().min(1).default(20),
+  WARDEN_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Config = {
+  env: 'development' | 'test' | 'production';
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  jwt: { privateKeyPem: string | undefined; issuer: string; audience: string; accessTtl: number; refreshTtl: number };
+  seedDemo: 'auto' | 'always' | 'never';
+  limits: { maxDepth: number; maxTokens: number; maxCost: number; maxDirectives: number };
+  shutdownGraceMs: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production' && !e.WARDEN_JWT_PRIVATE_KEY) {
+    throw new Error('WARDEN_JWT_PRIVATE_KEY is required when NODE_ENV=production (an Ed25519 PKCS#8 PEM key).');
+  }
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.WARDEN_DATA_DIR,
+    jwt: {
+      privateKeyPem: e.WARDEN_JWT_PRIVATE_KEY,
+      issuer: e.WARDEN_JWT_ISSUER,
+      audience: e.WARDEN_JWT_AUDIENCE,
+      accessTtl: e.WARDEN_ACCESS_TOKEN_TTL,
+      refreshTtl: e.WARDEN_REFRESH_TOKEN_TTL,
+    },
+    seedDemo: e.WARDEN_SEED_DEMO,
+    limits: {
+      maxDepth: e.WARDEN_MAX_DEPTH,
+      maxTokens: e.WARDEN_MAX_TOKENS,
+      maxCost: e.WARDEN_MAX_COST,
+      maxDirectives: e.WARDEN_MAX_DIRECTIVES,
+    },
+    shutdownGraceMs: e.WARDEN_SHUTDOWN_GRACE_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import postgres from 'postgres';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import * as schema from './schema';
+import { statementCounter } from './statements';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** Either the database or a transaction: repos take this and never open their own. */
+export type Executor = Db | Tx;
+
+export type Unlisten = () => Promise<void>;
+
+/** One database, whichever driver: postgres.js to a server, or embedded PGlite. */
+export interface Database {
+  kind: 'postgres' | 'pglite';
+  db: Db;
+  /** LISTEN on a channel (a dedicated connection on PostgreSQL). */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<Unlisten>;
+  /** Rows of a raw statement, the same shape on both drivers. */
+  rows<T>(query: import('drizzle-orm').SQL): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export type DatabaseOptions = { url?: string; dataDir?: string; max?: number };
+
+export async function createDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.url ? createPostgres(options.url, options.max ?? 10) : createPglite(options.dataDir);
+}
+
+function createPostgres(url: string, max: number): Database {
+  const client = postgres(url, { max, onnotice: () => {}, connection: { application_name: 'warden' } });
+  const db = drizzlePostgres({ client, schema, logger: statementCounter }) as unknown as Db;
+  return {
+    kind: 'postgres',
+    db,
+    async listen(channel, onPayload) {
+      const sub = await client.listen(channel, onPayload);
+      return () => sub.unlisten();
+    },
+    async rows<T>(query: import('drizzle-orm').SQL) {
+      return (await db.execute(query)) as unknown as T[];
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+async function createPglite(dataDir: string | undefined): Promise<Database> {
+  // `memory://` keeps nothing; a folder keeps the database between runs.
+  if (dataDir && !dataDir.startsWith('memory://')) fs.mkdirSync(path.resolve(dataDir), { recursive: true });
+  const client = await PGlite.create(dataDir ? { dataDir: dataDir.startsWith('memory://') ? dataDir : path.resolve(dataDir) } : {});
+  const db = drizzlePglite({ client, schema, logger: statementCounter }) as unknown as Db;
+  return {
+    kind: 'pglite',
+    db,
+    async listen(channel, onPayload) {
+      const unlisten = await client.listen(channel, onPayload);
+      return () => unlisten();
+    },
+    async rows<T>(query: import('drizzle-orm').SQL) {
+      return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,5 @@
+export * from './tables/tenants';
+export * from './tables/identity';
+export * from './tables/knowledge';
+export * from './tables/crm';
+export * from './tables/audit';

@@ -1,0 +1,117 @@
+import { boolean, foreignKey, index, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { tenantColumns, timestamps } from './columns';
+import { tenants } from './tenants';
+
+export const users = pgTable(
+  'users',
+  {
+    ...tenantColumns(),
+    email: text('email').notNull(),
+    displayName: text('display_name').notNull(),
+    passwordHash: text('password_hash'),
+    /** ACTIVE, SUSPENDED (reversible) or DISABLED (offboarded). */
+    status: text('status').notNull().default('ACTIVE'),
+    ...timestamps(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    unique('users_tenant_email_key').on(t.tenantId, t.email),
+    foreignKey({ columns: [t.tenantId], foreignColumns: [tenants.id] }),
+  ],
+);
+
+export const teams = pgTable(
+  'teams',
+  {
+    ...tenantColumns(),
+    name: text('name').notNull(),
+    leadUserId: uuid('lead_user_id'),
+    ...timestamps(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    unique('teams_tenant_name_key').on(t.tenantId, t.name),
+    foreignKey({ columns: [t.tenantId], foreignColumns: [tenants.id] }),
+    foreignKey({ columns: [t.tenantId, t.leadUserId], foreignColumns: [users.tenantId, users.id] }),
+  ],
+);
+
+export const teamMembers = pgTable(
+  'team_members',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    teamId: uuid('team_id').notNull(),
+    userId: uuid('user_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.teamId, t.userId] }),
+    index('team_members_user_idx').on(t.tenantId, t.userId),
+    foreignKey({ columns: [t.tenantId, t.teamId], foreignColumns: [teams.tenantId, teams.id] }).onDelete('cascade'),
+    foreignKey({ columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }).onDelete('cascade'),
+  ],
+);
+
+/** A role is a named set of permissions (from the catalogue in src/authz/permissions.ts). */
+export const roles = pgTable(
+  'roles',
+  {
+    ...tenantColumns(),
+    key: text('key').notNull(),
+    name: text('name').notNull(),
+    permissions: text('permissions').array().notNull().default([]),
+    /** Highest article classification the role clears (PUBLIC..CONFIDENTIAL; RESTRICTED needs a grant). */
+    clearance: text('clearance').notNull().default('PUBLIC'),
+    builtIn: boolean('built_in').notNull().default(false),
+    ...timestamps(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    unique('roles_tenant_key_key').on(t.tenantId, t.key),
+    foreignKey({ columns: [t.tenantId], foreignColumns: [tenants.id] }),
+  ],
+);
+
+export const roleAssignments = pgTable(
+  'role_assignments',
+  {
+    ...tenantColumns(),
+    userId: uuid('user_id').notNull(),
+    roleId: uuid('role_id').notNull(),
+    /** TENANT for now; later TEAM, SPACE, OWN with scope_id. */
+    scopeType: text('scope_type').notNull().default('TENANT'),
+    scopeId: uuid('scope_id'),
+    createdBy: uuid('created_by'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index('role_assignments_user_idx').on(t.tenantId, t.userId),
+    foreignKey({ columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }).onDelete('cascade'),
+    foreignKey({ columns: [t.tenantId, t.roleId], foreignColumns: [roles.tenantId, roles.id] }).onDelete('cascade'),
+  ],
+);
+
+/** A signed-in session. The access token carries its id (sid); revoking the row refuses the token. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    ...tenantColumns(),
+    userId: uuid('user_id').notNull(),
+    refreshTokenHash: text('refresh_token_hash').notNull(),
+    /** The hash the last rotation replaced: presenting it again is token reuse. */
+    previousRefreshTokenHash: text('previous_refresh_token_hash'),
+    userAgent: text('user_agent'),
+    ip: text('ip'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    revokedReason: text('revoked_reason'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index('sessions_user_idx').on(t.tenantId, t.userId),
+    foreignKey({ columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }).onDelete('cascade'),
+  ],
+);

@@ -1,0 +1,36 @@
+import { GraphQLError } from 'graphql';
+
+/** The error codes a client may see (ARCHITECTURE.md, guarantee 8). Anything else is masked at the edge. */
+export const CLIENT_CODES = new Set([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'MFA_REQUIRED',
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'RATE_LIMITED',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+const make = (code: string, fallback: string) => (message = fallback, extensions: Record<string, unknown> = {}) =>
+  new GraphQLError(message, { extensions: { ...extensions, code } });
+
+export const unauthenticated = make('UNAUTHENTICATED', 'Authentication required');
+export const forbidden = make('FORBIDDEN', 'Forbidden');
+export const badInput = make('BAD_USER_INPUT', 'Invalid input');
+export const notFound = make('NOT_FOUND', 'Not found');
+
+export function errorCode(err: unknown): string | undefined {
+  const ext = (err as GraphQLError | undefined)?.extensions;
+  return typeof ext?.code === 'string' ? ext.code : undefined;
+}
+
+/** Expected domain failure: a GraphQL error whose code the client may see. */
+export function isClientError(err: unknown): err is GraphQLError {
+  const code = errorCode(err);
+  return code !== undefined && CLIENT_CODES.has(code);
+}

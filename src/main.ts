@@ -1,0 +1,40 @@
+import { loadConfig } from './config';
+import { createServices } from './boot';
+import { logger, setLogLevel } from './lib/logger';
+import { startApp } from './server/app';
+
+/** Start-up: config -> database -> server -> listen; graceful shutdown on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  setLogLevel(config.logLevel);
+  const services = await createServices(config);
+  const app = await startApp(services);
+  logger.info(`Warden is listening at ${app.url}`, { database: services.database.kind, env: config.env });
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info('shutting down: no new connections, finishing requests in flight', { signal });
+    const force = setTimeout(() => {
+      logger.error('shutdown grace period over, exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs).unref();
+    try {
+      await app.stop();
+      await services.close();
+      clearTimeout(force);
+      process.exit(0);
+    } catch (err) {
+      logger.error('shutdown failed', { err });
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  logger.error('Warden failed to start', { err });
+  process.exit(1);
+});

@@ -1,0 +1,107 @@
+import { formatRefreshToken, hashSecret, newRefreshSecret, parseRefreshToken, secretMatches } from '../../authn/tokens';
+import { verifyPassword } from '../../authn/passwords';
+import { writeAuditEvents } from '../../audit/writer';
+import type { Tx } from '../../db/client';
+import { withTenantTx } from '../../db/tenant-tx';
+import { unauthenticated } from '../../lib/errors';
+import { text } from '../../lib/validate';
+import type { RequestContext } from '../../server/context';
+import { findSessionForRefresh, findTenantBySlug, findUserByEmail, insertSession, revokeSession, rotateRefreshToken } from './identity.repo';
+
+export type AuthPayload = { accessToken: string; refreshToken: string; expiresIn: number; tokenType: 'Bearer' };
+
+const INVALID_CREDENTIALS = 'Invalid email or password';
+
+async function issueTokens(ctx: RequestContext, tenantId: string, userId: string, sessionId: string, secret: string): Promise<AuthPayload> {
+  const tokens = ctx.services.tokens;
+  return {
+    accessToken: await tokens.signAccess({ sub: userId, sid: sessionId, tid: tenantId }),
+    refreshToken: formatRefreshToken({ tenantId, sessionId, secret }),
+    expiresIn: tokens.accessTtl,
+    tokenType: 'Bearer',
+  };
+}
+
+/**
+ * Password sign-in. Unknown tenant, unknown user, wrong password and an inactive account all give the
+ * same error after the same argon2 work, so the answer tells nothing about which accounts exist.
+ */
+export async function login(ctx: RequestContext, input: { tenant: string; email: string; password: string }): Promise<AuthPayload> {
+  const db = ctx.services.database.db;
+  const slug = text(input.tenant, 'tenant', { max: 100 }).toLowerCase();
+  const email = text(input.email, 'email', { max: 320 }).toLowerCase();
+  if (input.password.length > 1024) throw unauthenticated(INVALID_CREDENTIALS);
+
+  const tenant = await withTenantTx(db, null, (tx) => findTenantBySlug(tx, slug));
+  if (!tenant) {
+    await verifyPassword(null, input.password);
+    throw unauthenticated(INVALID_CREDENTIALS);
+  }
+  const user = await withTenantTx(db, tenant.id, (tx) => findUserByEmail(tx, email));
+  const ok = (await verifyPassword(user?.passwordHash, input.password)) && user?.status === 'ACTIVE';
+
+  const audit = (tx: Tx, actorId: string | null, sessionId: string | null, outcome: 'ALLOWED' | 'DENIED', detail: Record<string, unknown>) =>
+    writeAuditEvents(tx, { tenantId: tenant.id, actorId, sessionId }, ctx.requestId, [
+      { action: 'auth.login', outcome, resourceType: 'User', resourceIds: actorId ? [actorId] : [], detail: { ...detail, ip: ctx.client.ip ?? null } },
+    ]);
+
+  if (!ok || !user) {
+    await withTenantTx(db, tenant.id, (tx) =>
+      audit(tx, user?.id ?? null, null, 'DENIED', { reason: !user ? 'unknown account' : user.status !== 'ACTIVE' ? `account ${user.status}` : 'wrong password', email: user ? undefined : email }),
+    );
+    throw unauthenticated(INVALID_CREDENTIALS);
+  }
+  const secret = newRefreshSecret();
+  const session = await withTenantTx(db, tenant.id, async (tx) => {
+    const s = await insertSession(tx, {
+      tenantId: tenant.id,
+      userId: user.id,
+      refreshTokenHash: hashSecret(secret),
+      expiresAt: new Date(Date.now() + ctx.services.config.jwt.refreshTtl * 1000),
+      userAgent: ctx.client.userAgent?.slice(0, 300),
+      ip: ctx.client.ip,
+    });
+    await audit(tx, user.id, s.id, 'ALLOWED', {});
+    return s;
+  });
+  return issueTokens(ctx, tenant.id, user.id, session.id, secret);
+}
+
+/**
+ * Refresh-token rotation: each refresh token works once. Presenting the one a rotation replaced is
+ * reuse (it was stolen, or the client is confused): the whole session is revoked and audited.
+ */
+export async function refresh(ctx: RequestContext, token: string): Promise<AuthPayload> {
+  const parsed = parseRefreshToken(token);
+  if (!parsed) throw unauthenticated('Invalid refresh token');
+  const next = newRefreshSecret();
+  const outcome = await withTenantTx(ctx.services.database.db, parsed.tenantId, async (tx) => {
+    const s = await findSessionForRefresh(tx, parsed.sessionId);
+    if (!s) return { error: 'Invalid refresh token' };
+    const actor = { tenantId: parsed.tenantId, actorId: s.userId, sessionId: s.id };
+    const refuse = async (reason: string) => {
+      await writeAuditEvents(tx, actor, ctx.requestId, [{ action: 'auth.refresh', outcome: 'DENIED', resourceType: 'Session', resourceIds: [s.id], detail: { reason } }]);
+      return { error: 'Invalid refresh token' };
+    };
+    if (s.revokedAt) return refuse('session revoked');
+    if (s.expiresAt.getTime() <= Date.now()) return refuse('session expired');
+    if (s.userStatus !== 'ACTIVE') return refuse(`account ${s.userStatus}`);
+    if (secretMatches(parsed.secret, s.previousRefreshTokenHash)) {
+      await revokeSession(tx, s.id, 'refresh token reuse');
+      return refuse('refresh token reuse: session revoked');
+    }
+    if (!secretMatches(parsed.secret, s.refreshTokenHash)) return refuse('unknown refresh token');
+    await rotateRefreshToken(tx, s.id, s.refreshTokenHash, hashSecret(next));
+    await writeAuditEvents(tx, actor, ctx.requestId, [{ action: 'auth.refresh', outcome: 'ALLOWED', resourceType: 'Session', resourceIds: [s.id] }]);
+    return { userId: s.userId, sessionId: s.id };
+  });
+  if ('error' in outcome) throw unauthenticated(outcome.error);
+  return issueTokens(ctx, parsed.tenantId, outcome.userId, outcome.sessionId, next);
+}
+
+export async function logout(ctx: RequestContext): Promise<boolean> {
+  const viewer = await ctx.requireViewer();
+  await ctx.withTx((tx) => revokeSession(tx, viewer.sessionId, 'logout'));
+  ctx.audit.record({ action: 'auth.logout', outcome: 'ALLOWED', resourceType: 'Session', resourceIds: [viewer.sessionId] });
+  return true;
+}

@@ -1,0 +1,81 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import cors from 'cors';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import type { GraphQLSchema } from 'graphql';
+import { migrationStatus } from '../db/migrate';
+import { countStatements } from '../db/statements';
+import { logger } from '../lib/logger';
+import { buildSchema } from '../schema';
+import type { RequestContext } from './context';
+import { formatError } from './errors';
+import { httpContext } from './http-context';
+import { requestLifecyclePlugin } from './lifecycle-plugin';
+import { createLimits } from './limits';
+import type { Services } from './services';
+import { attachWebSocket } from './ws';
+
+export type App = { httpServer: http.Server; url: string; stop(): Promise<void> };
+
+/** Express + Apollo Server (HTTP) + graphql-ws (WebSocket) on one path, with health endpoints. */
+export async function startApp(services: Services, opts: { port?: number; host?: string; schema?: GraphQLSchema } = {}): Promise<App> {
+  const { config } = services;
+  const schema = opts.schema ?? buildSchema();
+  const limits = createLimits(config);
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  const ws = attachWebSocket(httpServer, schema, services, limits);
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    introspection: limits.introspection,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: false,
+    hideSchemaDetailsFromClientErrors: config.env === 'production',
+    validationRules: limits.validationRules,
+    formatError,
+    plugins: [
+      ...limits.apollo.plugins,
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      requestLifecyclePlugin({ exposeCounters: config.env === 'test' }),
+      { async serverWillStart() { return { drainServer: () => ws.close() }; } },
+    ],
+  });
+  await apollo.start();
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      const m = await migrationStatus(services.database);
+      const ready = m.applied >= m.expected;
+      res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'migrations pending', migrations: m });
+    } catch (err) {
+      logger.warn('readiness check failed', { err });
+      res.status(503).json({ status: 'database unreachable' });
+    }
+  });
+  app.use(
+    '/graphql',
+    cors<cors.CorsRequest>(),
+    express.json({ limit: '100kb' }),
+    (req, res, next) => countStatements(() => next()),
+    expressMiddleware(apollo, { context: ({ req }) => httpContext(services, req) }),
+  );
+
+  await new Promise<void>((resolve) => httpServer.listen(opts.port ?? config.port, opts.host ?? config.host, resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://${opts.host === '0.0.0.0' || !opts.host ? 'localhost' : opts.host}:${port}/graphql`;
+  let stopping: Promise<void> | undefined;
+  return {
+    httpServer,
+    url,
+    stop: () => (stopping ??= apollo.stop()),
+  };
+}

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import type { AccessClaims } from '../authn/tokens';
+import { AuditBuffer } from '../audit/buffer';
+import type { Actor } from '../audit/events';
+import { writeAuditEvents } from '../audit/writer';
+import type { SensitiveReadContext } from '../authz/transform';
+import type { Viewer } from '../authz/viewer';
+import { ROLE_CLEARANCES, classificationRank, isPermission, type Classification } from '../authz/permissions';
+import type { Tx } from '../db/client';
+import { RequestTransaction, withTenantTx } from '../db/tenant-tx';
+import { logger } from '../lib/logger';
+import { loadViewerRow } from '../modules/identity/identity.repo';
+import { createLoaders, type Loaders } from './loaders';
+import type { Services } from './services';
+
+export type ClientInfo = { ip: string | undefined; userAgent: string | undefined };
+
+/**
+ * Per-request state, built in one place: the verified token, the viewer (loaded once), the request's
+ * transaction, its audit buffer and its loaders. `request` mode holds one transaction for the whole
+ * operation; `stream` mode (subscriptions) uses a short transaction per use instead.
+ */
+export class RequestContext implements SensitiveReadContext {
+  readonly requestId = randomUUID();
+  readonly audit = new AuditBuffer();
+  readonly counters = { ruleEvaluations: 0 };
+  readonly loaders: Loaders;
+  private readonly tx: RequestTransaction | undefined;
+  private viewerPromise: Promise<Viewer | null> | undefined;
+  private failure: string | undefined;
+
+  constructor(
+    readonly services: Services,
+    readonly claims: AccessClaims | null,
+    tokenFailure: string | undefined,
+    readonly client: ClientInfo,
+    readonly mode: 'request' | 'stream' = 'request',
+  ) {
+    this.failure = tokenFailure;
+    this.tx = mode === 'request' ? new RequestTransaction(services.database.db, claims?.tid ?? null) : undefined;
+    this.loaders = createLoaders(this);
+  }
+
+  /** Run with the request's transaction (tenant set, application role). */
+  withTx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    if (this.tx) return this.tx.get().then(fn);
+    return withTenantTx(this.services.database.db, this.claims?.tid ?? null, fn);
+  }
+
+  authFailure(): string | undefined {
+    return this.failure;
+  }
+
+  viewer(): Promise<Viewer | null> {
+    this.viewerPromise ??= this.loadViewer();
+    return this.viewerPromise;
+  }
+
+  /** The viewer, or throw: for services that run only behind an @auth rule. */
+  async requireViewer(): Promise<Viewer> {
+    const viewer = await this.viewer();
+    if (!viewer) throw new Error('requireViewer called without a viewer: the field lacks @auth');
+    return viewer;
+  }
+
+  private async loadViewer(): Promise<Viewer | null> {
+    const claims = this.claims;
+    if (!claims) return null;
+    const row = await this.withTx((tx) => loadViewerRow(tx, claims.sub, claims.sid));
+    const refusal = !row ? 'session not found' : !row.session_ok ? 'session ended' : row.status !== 'ACTIVE' ? `account ${row.status.toLowerCase()}` : undefined;
+    if (refusal || !row) {
+      this.failure = 'Session is no longer valid';
+      this.audit.record({ action: 'auth.token_refused', outcome: 'DENIED', resourceType: 'Session', resourceIds: [claims.sid], detail: { reason: refusal } });
+      return null;
+    }
+    const clearance = row.clearances
+      .filter((c): c is Classification => ROLE_CLEARANCES.includes(c as Classification))
+      .reduce<Classification>((best, c) => (classificationRank(c) > classificationRank(best) ? c : best), 'PUBLIC');
+    return {
+      tenantId: claims.tid,
+      userId: row.user_id,
+      sessionId: claims.sid,
+      email: row.email,
+      permissions: new Set(row.permissions.filter(isPermission)),
+      clearance,
+      roleKeys: row.role_keys,
+      teamIds: row.team_ids,
+    };
+  }
+
+  recordDenial(coordinate: string, reason: string): void {
+    this.audit.denial(coordinate, reason);
+  }
+
+  recordSensitiveRead(typeName: string, field: string, recordId: string, mode: 'FULL' | 'MASKED'): void {
+    this.audit.sensitiveRead(typeName, field, recordId, mode);
+  }
+
+  private actor(): Actor | null {
+    if (!this.claims) return null;
+    return { tenantId: this.claims.tid, actorId: this.claims.sub, sessionId: this.claims.sid };
+  }
+
+  /**
+   * End of the operation: write the collected audit events in one statement, then commit. Audit and
+   * work commit together or not at all; if this throws the caller must not report success.
+   */
+  async finish(): Promise<void> {
+    const actor = this.actor();
+    try {
+      if (this.audit.size > 0) {
+        const events = this.audit.drain();
+        if (actor) await this.withTx((tx) => writeAuditEvents(tx, actor, this.requestId, events));
+        else logger.info('unauthenticated request refused', { requestId: this.requestId, events });
+      }
+    } catch (err) {
+      await this.tx?.finish(false);
+      throw err;
+    }
+    await this.tx?.finish(true);
+  }
+
+  /** Roll back without writing anything (the operation could not be answered). */
+  async abort(): Promise<void> {
+    await this.tx?.finish(false);
+  }
+}

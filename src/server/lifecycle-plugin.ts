@@ -1,0 +1,37 @@
+import { randomUUID } from 'node:crypto';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { logger } from '../lib/logger';
+import { statementsSoFar } from '../db/statements';
+import type { RequestContext } from './context';
+
+/**
+ * Ends every request's transaction: the audit buffer is written and the work committed before the
+ * response leaves. If that fails, the client gets a masked error instead of data that was not kept.
+ */
+export function requestLifecyclePlugin(opts: { exposeCounters: boolean }): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, response }) {
+          try {
+            await contextValue.finish();
+          } catch (err) {
+            const correlationId = randomUUID();
+            logger.error('request could not be committed', { err, correlationId, requestId: contextValue.requestId });
+            response.http.status = 500;
+            response.body = {
+              kind: 'single',
+              singleResult: { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId } }] },
+            };
+          }
+          if (opts.exposeCounters && response.body.kind === 'single') {
+            response.body.singleResult.extensions = {
+              ...response.body.singleResult.extensions,
+              counters: { statements: statementsSoFar(), ruleEvaluations: contextValue.counters.ruleEvaluations },
+            };
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,12 @@
+import type { Config } from '../config';
+import type { Database } from '../db/client';
+import type { TokenService } from '../authn/tokens';
+import type { AuditBus } from '../audit/bus';
+
+/** Application-wide dependencies, built once at start-up (src/main.ts) and shared by every request. */
+export type Services = {
+  config: Config;
+  database: Database;
+  tokens: TokenService;
+  auditBus: AuditBus;
+};
