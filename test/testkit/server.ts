@@ -1,0 +1,79 @@
+import { loadConfig, type Config } from '../../src/config';
+import { loadSigningKeys } from '../../src/authn/keys';
+import { TokenService } from '../../src/authn/tokens';
+import { AuditBus } from '../../src/audit/bus';
+import { createDatabase, type Database } from '../../src/db/client';
+import { seedDemo } from '../../src/db/seed/demo';
+import { setLogLevel } from '../../src/lib/logger';
+import { startApp, type App } from '../../src/server/app';
+import type { Services } from '../../src/server/services';
+import { createTestDatabase } from './database';
+import { GraphQLClient } from './client';
+
+export type TestServer = {
+  app: App;
+  url: string;
+  services: Services;
+  database: Database;
+  tenantId: string;
+  client(token?: string): GraphQLClient;
+  /** Log in as a demo user (admin, lead, agent, sales, analyst) and return a client with the token. */
+  as(user: string): Promise<GraphQLClient>;
+  /** A second server instance on the same database (for cross-instance tests). */
+  secondInstance(): Promise<{ url: string; client(token?: string): GraphQLClient; stop(): Promise<void> }>;
+  stop(): Promise<void>;
+};
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', WARDEN_DATA_DIR: 'memory://', LOG_LEVEL: 'error', ...overrides });
+}
+
+async function servicesFor(config: Config, database: Database, keysFrom?: Services): Promise<Services> {
+  const tokens = keysFrom?.tokens ?? new TokenService(await loadSigningKeys(config), config.jwt);
+  const auditBus = new AuditBus(database);
+  await auditBus.start();
+  return { config, database, tokens, auditBus };
+}
+
+/** A running Warden on a fresh database with the demo tenant, on a random port. */
+export async function createTestServer(opts: { env?: Record<string, string>; seed?: boolean } = {}): Promise<TestServer> {
+  setLogLevel('error');
+  const config = testConfig(opts.env);
+  const db = await createTestDatabase();
+  const { tenantId } = opts.seed === false ? { tenantId: '' } : await seedDemo(db.database.db);
+  const services = await servicesFor(config, db.database);
+  const app = await startApp(services, { port: 0, host: '127.0.0.1' });
+  const extra: (() => Promise<void>)[] = [];
+  const client = (url: string) => (token?: string) => new GraphQLClient(url, token);
+  return {
+    app,
+    url: app.url,
+    services,
+    database: db.database,
+    tenantId,
+    client: client(app.url),
+    async as(user: string) {
+      return client(app.url)().login(user.includes('@') ? user : `${user}@acme.test`);
+    },
+    async secondInstance() {
+      // Its own connection pool to the same database; PGlite cannot be shared across pools.
+      if (!db.url) throw new Error('secondInstance needs TEST_DATABASE_URL');
+      const database = await createDatabase({ url: db.url, max: 5 });
+      const s = await servicesFor(config, database, services);
+      const second = await startApp(s, { port: 0, host: '127.0.0.1' });
+      const stop = async () => {
+        await second.stop();
+        await s.auditBus.stop();
+        await database.close();
+      };
+      extra.push(stop);
+      return { url: second.url, client: client(second.url), stop };
+    },
+    async stop() {
+      for (const stop of extra) await stop().catch(() => {});
+      await app.stop();
+      await services.auditBus.stop();
+      await db.drop();
+    },
+  };
+}
