@@ -1,0 +1,59 @@
+import { isObjectType } from 'graphql';
+import { buildBaseSchema } from '../../src/schema';
+import { collectRequirements, ROOT_TYPES } from '../../src/authz/requirements';
+import { buildRuleTree } from '../../src/authz/shield';
+import { PERMISSIONS } from '../../src/authz/permissions';
+import { SENSITIVE_LEVELS } from '../../src/authz/policy';
+
+const schema = buildBaseSchema();
+const requirements = collectRequirements(schema);
+
+describe('the schema is the source of truth for authorization', () => {
+  it('gives every Query, Mutation and Subscription field an @auth or @public directive', () => {
+    const roots = requirements.filter((r) => ROOT_TYPES.includes(r.coordinate.split('.')[0]));
+    expect(roots.length).toBeGreaterThan(5);
+    expect(roots.filter((r) => !r.requirement).map((r) => r.coordinate)).toEqual([]);
+  });
+
+  it('gives every field of every object type a requirement (nothing allowed by omission)', () => {
+    expect(requirements.filter((r) => !r.requirement).map((r) => r.coordinate)).toEqual([]);
+  });
+
+  it('compiles a shield rule for exactly the fields that have a requirement', () => {
+    const tree = buildRuleTree(schema);
+    const compiled = Object.entries(tree).flatMap(([type, fields]) => Object.keys(fields).map((f) => `${type}.${f}`));
+    expect(compiled.sort()).toEqual(requirements.map((r) => r.coordinate).sort());
+  });
+
+  it('marks customer contact data and article notes sensitive, with masks where masking is allowed', () => {
+    const sensitive = Object.fromEntries(requirements.filter((r) => r.sensitive).map((r) => [r.coordinate, r.sensitive]));
+    expect(sensitive).toEqual({
+      'Customer.phone': { level: 'PII', mask: 'PHONE' },
+      'Customer.email': { level: 'PII', mask: 'EMAIL' },
+      'Article.internalNotes': { level: 'INTERNAL', mask: undefined },
+    });
+  });
+
+  it('gives every @sensitive field an explicit resolver (so the masking wrapper is never bypassed)', () => {
+    for (const r of requirements.filter((x) => x.sensitive)) {
+      const [typeName, fieldName] = r.coordinate.split('.');
+      const type = schema.getType(typeName);
+      expect(isObjectType(type) && type.getFields()[fieldName].resolve).toBeDefined();
+    }
+  });
+
+  it('keeps the Permission enum equal to the catalogue, and every level maps to catalogue permissions', () => {
+    const e = schema.getType('Permission');
+    expect(e && 'getValues' in e ? e.getValues().map((v) => v.name) : []).toEqual([...PERMISSIONS]);
+    const levels = schema.getType('SensitiveLevel');
+    expect(levels && 'getValues' in levels ? levels.getValues().map((v) => v.name).sort() : []).toEqual(Object.keys(SENSITIVE_LEVELS).sort());
+  });
+
+  it('refuses a schema whose @auth names an unknown permission at start-up', () => {
+    const { makeExecutableSchema } = jest.requireActual('@graphql-tools/schema');
+    const { typeDefs } = jest.requireActual('../../src/schema');
+    const { mergeTypeDefs } = jest.requireActual('@graphql-tools/merge');
+    const bad = makeExecutableSchema({ typeDefs: mergeTypeDefs([typeDefs(), 'type Query { x: Int @auth(requires: [NOT_A_PERMISSION]) }']) });
+    expect(() => collectRequirements(bad)).toThrow(/invalid value \[NOT_A_PERMISSION\]|unknown permissions/);
+  });
+});
