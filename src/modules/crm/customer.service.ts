@@ -32,8 +32,9 @@ function validFields(input: CustomerFields) {
 
 export async function createCustomer(ctx: RequestContext, input: CustomerFields & { name: string }): Promise<CustomerRow> {
   const viewer = await ctx.requireViewer();
-  const values = { ...validFields(input), name: text(input.name, 'name', { max: 100 }), tenantId: viewer.tenantId, ownerId: viewer.userId };
+  // Validation runs inside the audited mutation, so a refused attempt is recorded too.
   return auditedMutation(ctx, { action: 'customer.create', resourceType: 'Customer' }, async (tx) => {
+    const values = { ...validFields(input), name: text(input.name, 'name', { max: 100 }), tenantId: viewer.tenantId, ownerId: viewer.userId };
     const row = await insertCustomer(tx, values);
     return { result: row, resourceIds: [row.id] };
   });
@@ -41,9 +42,9 @@ export async function createCustomer(ctx: RequestContext, input: CustomerFields 
 
 export async function editCustomer(ctx: RequestContext, input: CustomerFields & { id: string }): Promise<CustomerRow> {
   const viewer = await ctx.requireViewer();
-  const id = idOf(input.id, 'Customer');
-  const patch = validFields(input);
   return auditedMutation(ctx, { action: 'customer.update', resourceType: 'Customer' }, async (tx) => {
+    const id = idOf(input.id, 'Customer');
+    const patch = validFields(input);
     const [current] = await customersByIds(tx, viewer, [id]);
     if (!current) throw notFound('Customer not found');
     const row = await updateCustomer(tx, id, { ...patch, updatedAt: sql`now()` as unknown as Date });

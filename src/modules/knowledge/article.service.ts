@@ -31,16 +31,17 @@ export type ArticleInput = { title: string; body: string; classification?: strin
 
 export async function createArticle(ctx: RequestContext, input: ArticleInput): Promise<ArticleRow> {
   const viewer = await ctx.requireViewer();
-  const values = {
-    tenantId: viewer.tenantId,
-    title: text(input.title, 'title', { max: 200 }),
-    body: text(input.body, 'body', { max: 100_000 }),
-    classification: input.classification ?? 'INTERNAL',
-    internalNotes: optionalText(input.internalNotes, 'internalNotes', { max: 10_000 }) ?? null,
-    authorId: viewer.userId,
-  };
-  checkClearance(viewer.clearance, values.classification);
+  // Validation runs inside the audited mutation, so a refused attempt is recorded too.
   return auditedMutation(ctx, { action: 'article.create', resourceType: 'Article' }, async (tx) => {
+    const values = {
+      tenantId: viewer.tenantId,
+      title: text(input.title, 'title', { max: 200 }),
+      body: text(input.body, 'body', { max: 100_000 }),
+      classification: input.classification ?? 'INTERNAL',
+      internalNotes: optionalText(input.internalNotes, 'internalNotes', { max: 10_000 }) ?? null,
+      authorId: viewer.userId,
+    };
+    checkClearance(viewer.clearance, values.classification);
     const row = await insertArticle(tx, values);
     return { result: row, resourceIds: [row.id], detail: { classification: row.classification } };
   });
@@ -50,17 +51,17 @@ export type ArticlePatch = { id: string; title?: string | null; body?: string | 
 
 export async function editArticle(ctx: RequestContext, input: ArticlePatch): Promise<ArticleRow> {
   const viewer = await ctx.requireViewer();
-  const id = idOf(input.id, 'Article');
-  const patch = {
-    ...(input.title != null && { title: text(input.title, 'title', { max: 200 }) }),
-    ...(input.body != null && { body: text(input.body, 'body', { max: 100_000 }) }),
-    ...(input.classification != null && { classification: input.classification }),
-    ...(input.internalNotes !== undefined && { internalNotes: optionalText(input.internalNotes, 'internalNotes', { max: 10_000 }) }),
-  };
-  if (patch.classification) checkClearance(viewer.clearance, patch.classification);
   return auditedMutation(ctx, { action: 'article.update', resourceType: 'Article' }, async (tx) => {
+    const id = idOf(input.id, 'Article');
+    const patch = {
+      ...(input.title != null && { title: text(input.title, 'title', { max: 200 }) }),
+      ...(input.body != null && { body: text(input.body, 'body', { max: 100_000 }) }),
+      ...(input.classification != null && { classification: input.classification }),
+      ...(input.internalNotes !== undefined && { internalNotes: optionalText(input.internalNotes, 'internalNotes', { max: 10_000 }) }),
+    };
     const [current] = await articlesByIds(tx, viewer, [id]);
     if (!current) throw notFound('Article not found');
+    if (patch.classification) checkClearance(viewer.clearance, patch.classification);
     const row = await updateArticle(tx, id, { ...patch, updatedAt: sql`now()` as unknown as Date });
     return { result: row, resourceIds: [id], detail: { fields: Object.keys(patch) } };
   });
