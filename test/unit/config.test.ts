@@ -1,0 +1,23 @@
+import { loadConfig } from '../../src/config';
+
+describe('configuration', () => {
+  it('has working defaults for the embedded demo', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ env: 'development', port: 4000, databaseUrl: undefined, dataDir: './data', seedDemo: 'auto' });
+    expect(c.jwt.accessTtl).toBe(900);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', PORT: '' })).toMatchObject({ databaseUrl: undefined, port: 4000 });
+  });
+
+  it('stops start-up with a clear message on a malformed value', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ DATABASE_URL: 'not a url' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ WARDEN_ACCESS_TOKEN_TTL: '3600' })).toThrow(/WARDEN_ACCESS_TOKEN_TTL/);
+  });
+
+  it('requires a signing key in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/WARDEN_JWT_PRIVATE_KEY is required/);
+  });
+});
