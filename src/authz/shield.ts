@@ -1,9 +1,9 @@
+import { inspect } from 'node:util';
 import type { GraphQLSchema } from 'graphql';
 import { allow, and, rule, shield } from 'graphql-shield';
 type ShieldRule = ReturnType<typeof and> | typeof allow | ReturnType<ReturnType<typeof rule>>;
 import { applyMiddleware } from 'graphql-middleware';
 import { forbidden } from '../lib/errors';
-import { logger } from '../lib/logger';
 import { authorize, authorizeSensitive, type AuthorizationContext } from './authorize';
 import { collectRequirements, type Requirement, type Sensitivity } from './requirements';
 
@@ -51,12 +51,16 @@ export function applyAuthorization(schema: GraphQLSchema): GraphQLSchema {
       ctx.recordDenial(`${info.parentType.name}.${info.fieldName}`, 'no authorization rule');
       return false;
     }),
-    // A rule that throws denies; what it threw goes to the server log, never to the client.
+    // Called with null when a rule denies (shield turns a rule that throws into a denial), and with
+    // whatever a resolver threw. Not allowExternalErrors: shield would return the thrown value as the
+    // field's value, and graphql-js rethrows only Error instances, so a rejected string or object was
+    // sent to the client as data. Errors keep their codes; formatError masks and logs the others.
     fallbackError: (thrown) => {
-      if (thrown instanceof Error && !('extensions' in thrown)) logger.error('authorization rule failed', { err: thrown });
-      return thrown instanceof Error && 'extensions' in thrown ? thrown : forbidden();
+      if (thrown instanceof Error) return thrown;
+      if (thrown === null || thrown === undefined) return forbidden();
+      return new Error(`resolver threw a non-Error value: ${inspect(thrown, { depth: 2 })}`);
     },
-    allowExternalErrors: true,
+    allowExternalErrors: false,
     debug: false,
   });
   return applyMiddleware(schema, permissions);

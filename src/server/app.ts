@@ -11,7 +11,7 @@ import { countStatements } from '../db/statements';
 import { logger } from '../lib/logger';
 import { buildSchema } from '../schema';
 import type { RequestContext } from './context';
-import { formatError } from './errors';
+import { formatError, httpErrorHandler } from './errors';
 import { httpContext } from './http-context';
 import { requestLifecyclePlugin } from './lifecycle-plugin';
 import { createLimits } from './limits';
@@ -35,9 +35,13 @@ export async function startApp(services: Services, opts: { port?: number; host?:
     introspection: limits.introspection,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // main.ts owns SIGTERM/SIGINT and stops the server once; Apollo's own handlers would stop it a
+    // second time concurrently and re-raise the signal.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.env === 'production',
     validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     formatError,
     plugins: [
       ...limits.apollo.plugins,
@@ -68,6 +72,8 @@ export async function startApp(services: Services, opts: { port?: number; host?:
     (req, res, next) => countStatements(() => next()),
     expressMiddleware(apollo, { context: ({ req }) => httpContext(services, req) }),
   );
+  // Last: errors raised before Apollo (body parsing) would otherwise get Express's HTML page with a stack.
+  app.use(httpErrorHandler);
 
   await new Promise<void>((resolve) => httpServer.listen(opts.port ?? config.port, opts.host ?? config.host, resolve));
   const { port } = httpServer.address() as AddressInfo;

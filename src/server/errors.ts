@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ErrorRequestHandler } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { CLIENT_CODES, errorCode } from '../lib/errors';
@@ -11,7 +12,7 @@ import { logger } from '../lib/logger';
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const code = (formatted.extensions?.code as string | undefined) ?? errorCode(unwrapResolverError(error));
-  const base = { message: formatted.message, ...(formatted.locations && { locations: formatted.locations }), ...(formatted.path && { path: formatted.path }) };
+  const base = { message: withoutSuggestions(formatted.message), ...(formatted.locations && { locations: formatted.locations }), ...(formatted.path && { path: formatted.path }) };
   if (code && CLIENT_CODES.has(code)) {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
     return { ...base, extensions: { ...extensions, code } };
@@ -24,3 +25,38 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId },
   };
 }
+
+/**
+ * graphql-js appends " Did you mean ...?" to validation and variable-coercion messages, naming fields,
+ * types and enum values. Apollo's hideSchemaDetailsFromClientErrors strips them from validation errors
+ * on HTTP only; coercion errors (an enum value in a variable) and everything on the WebSocket path pass
+ * through here, so they are removed here, whole, in every environment.
+ */
+const withoutSuggestions = (message: string): string => message.replace(/ ?Did you mean [\s\S]*\?$/, '');
+
+/** Fixed messages for what body-parser refuses (its own messages echo parser internals). */
+const BODY_ERRORS: Record<string, string> = {
+  'entity.parse.failed': 'Request body is not valid JSON',
+  'entity.too.large': 'Request body is too large',
+  'charset.unsupported': 'Unsupported charset',
+  'encoding.unsupported': 'Unsupported content encoding',
+};
+
+/**
+ * Express error handler, after every route: errors raised before Apollo sees the request (invalid JSON,
+ * body too large) get a GraphQL-shaped JSON error with their 4xx status; anything else is masked like
+ * formatError does. Express's default handler would answer with HTML and, unless NODE_ENV=production,
+ * the stack trace.
+ */
+export const httpErrorHandler: ErrorRequestHandler = (err, _req, res, next) => {
+  if (res.headersSent) return next(err);
+  const status = Number((err as { status?: unknown })?.status);
+  if (status >= 400 && status < 500) {
+    const message = BODY_ERRORS[(err as { type?: string }).type ?? ''] ?? 'Bad request';
+    res.status(status).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+    return;
+  }
+  const correlationId = randomUUID();
+  logger.error('internal error', { correlationId, err });
+  res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId } }] });
+};

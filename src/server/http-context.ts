@@ -6,7 +6,8 @@ import type { Services } from './services';
 /** Verify a bearer token without touching the database; the session is checked when the viewer loads. */
 export async function verifyBearer(services: Services, header: unknown): Promise<{ claims: AccessClaims | null; failure?: string }> {
   if (typeof header !== 'string' || header === '') return { claims: null };
-  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
+  // The scheme name is case-insensitive (RFC 7235 section 2.1).
+  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
   if (!match) return { claims: null, failure: 'Malformed Authorization header' };
   try {
     return { claims: await services.tokens.verifyAccess(match[1]) };

@@ -1,29 +1,80 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { NoSchemaIntrospectionCustomRule, specifiedRules, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  NoSchemaIntrospectionCustomRule,
+  specifiedRules,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionNode,
+  type ValidationRule,
+} from 'graphql';
 import type { Config } from '../config';
 
 /**
- * Query limits from graphql-armor (depth, aliases, directives, tokens, cost, no field suggestions),
- * the same on HTTP and WebSocket. The alias allow-list is empty: every alias counts.
+ * Query limits from graphql-armor (depth, aliases, cost), our directive count
+ * and the graphql-js parser (tokens), the same on HTTP and WebSocket. The alias allow-list is empty:
+ * every alias counts.
  */
 export function createLimits(config: Config) {
   const armor = new ApolloArmor({
     maxDepth: { n: config.limits.maxDepth },
     maxAliases: { n: 15, allowList: [] },
-    maxDirectives: { n: config.limits.maxDirectives },
-    maxTokens: { n: config.limits.maxTokens },
+    // Ours (maxDirectivesRule below): armor's drops the directives on a repeated spread of a fragment.
+    maxDirectives: { enabled: false },
+    // Not armor's token limit: its Apollo plugin re-parses in parsingDidStart and throws, which Apollo
+    // answers with HTTP 500 (for every syntax error, too). graphql-js's parser enforces the same limit
+    // (parseOptions below), so an over-long or malformed document is a 400 GRAPHQL_PARSE_FAILED.
+    maxTokens: { enabled: false },
     costLimit: { maxCost: config.limits.maxCost },
-    blockFieldSuggestion: { enabled: true },
+    // Off: formatError (errors.ts) removes "Did you mean" hints from every error on HTTP and WebSocket.
+    // Armor's plugin replaced them with "[Suggestion hidden]", which still told that a near name exists.
+    blockFieldSuggestion: { enabled: false },
   });
   const protection = armor.protect();
   const production = config.env === 'production';
-  const validationRules: ValidationRule[] = [...protection.validationRules, ...(production ? [NoSchemaIntrospectionCustomRule] : [])];
+  const validationRules: ValidationRule[] = [
+    ...protection.validationRules,
+    maxDirectivesRule(config.limits.maxDirectives),
+    ...(production ? [NoSchemaIntrospectionCustomRule] : []),
+  ];
   return {
     apollo: protection,
     validationRules,
     /** For graphql-ws, which validates with graphql-js itself: the specified rules plus ours. */
     wsValidationRules: [...specifiedRules, ...validationRules],
     maxTokens: config.limits.maxTokens,
+    parseOptions: { maxTokens: config.limits.maxTokens },
     introspection: !production,
+  };
+}
+
+/**
+ * At most `n` directives per operation, a fragment's counted at every spread of it. Replaces armor's
+ * maxDirectives, which (3.2.0) returns a visited fragment's cached count for a repeated spread and so
+ * forgets the directives written on that spread: `...F @include(if: true)` repeated passed any limit.
+ */
+export function maxDirectivesRule(n: number): ValidationRule {
+  return (context) => {
+    const perFragment = new Map<string, number>();
+    const count = (node: OperationDefinitionNode | FragmentDefinitionNode | SelectionNode): number => {
+      const own = node.directives?.length ?? 0;
+      if (node.kind === Kind.FRAGMENT_SPREAD) {
+        const name = node.name.value;
+        if (!perFragment.has(name)) {
+          perFragment.set(name, 0); // a cycle stops here; NoFragmentCyclesRule reports it
+          const fragment = context.getFragment(name);
+          perFragment.set(name, fragment ? count(fragment) : 0);
+        }
+        return own + perFragment.get(name)!;
+      }
+      return own + (node.selectionSet?.selections ?? []).reduce((sum, child) => sum + count(child), 0);
+    };
+    return {
+      OperationDefinition(operation) {
+        const found = count(operation);
+        if (found > n) context.reportError(new GraphQLError(`Syntax Error: Directives limit of ${n} exceeded, found ${found}.`, { nodes: [operation] }));
+      },
+    };
   };
 }

@@ -14,7 +14,9 @@ import type { Services } from './services';
  * (audit written) when the operation completes.
  */
 export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, services: Services, limits: ReturnType<typeof createLimits>) {
-  const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  // The same bound as the HTTP body (express.json limit in app.ts); ws would accept 100 MiB messages.
+  // A larger message closes the socket with 1009 (Message Too Big).
+  const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 100 * 1024 });
   const contexts = new Map<string, RequestContext>();
   const key = (socketId: object, id: string) => `${idOf(socketId)}:${id}`;
   const ids = new WeakMap<object, number>();
@@ -33,7 +35,9 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, s
         try {
           document = parse(payload.query, { maxTokens: limits.maxTokens });
         } catch (err) {
-          return [err instanceof GraphQLError ? err : new GraphQLError('Syntax error', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+          // graphql-js syntax errors carry no code; without one formatError would mask them as internal.
+          const syntax = err instanceof GraphQLError ? err : undefined;
+          return [new GraphQLError(syntax?.message ?? 'Syntax error', { source: syntax?.source, positions: syntax?.positions, extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
         }
         const errors = validate(schema, document, limits.wsValidationRules);
         if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -26,28 +27,50 @@ function startWarden(): Promise<{ child: ChildProcess; url: string; output: () =
   });
 }
 
+/** A GET on a fresh connection that is closed afterwards (no keep-alive pool outliving the test). */
+const get = (url: string) =>
+  new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      })
+      .on('error', reject);
+  });
+
 const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
 describe('the process: start-up with demo data, health, graceful shutdown', () => {
   it('seeds the demo tenant, answers health checks, and on SIGTERM finishes the request in flight before exiting 0', async () => {
     const { child, url, output } = await startWarden();
     const base = url.replace(/\/graphql$/, '');
-    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
-    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    expect(await get(`${base}/healthz`)).toEqual({ status: 200, body: { status: 'ok' } });
+    expect((await get(`${base}/readyz`)).status).toBe(200);
 
-    // A sign-in takes a while (argon2id): send it, then ask the process to stop while it runs.
-    const inFlight = fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: 'mutation { login(input: {tenant: "acme", email: "lead@acme.test", password: "warden-demo"}) { accessToken } }' }),
-    }).then((r) => r.json() as Promise<{ data?: { login?: { accessToken?: string } } }>);
-    await new Promise((r) => setTimeout(r, 20));
+    // Put a request in flight for sure: headers and half the body sent, then SIGTERM, then the rest.
+    // The server must not drop a connection whose request has begun (only idle ones).
+    const body = JSON.stringify({ query: 'mutation { login(input: {tenant: "acme", email: "lead@acme.test", password: "warden-demo"}) { accessToken } }' });
+    const req = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+    const inFlight = new Promise<{ data?: { login?: { accessToken?: string } } }>((resolve, reject) => {
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve(JSON.parse(text)));
+      });
+      req.on('error', reject);
+    });
+    req.write(body.slice(0, 20));
+    await new Promise((r) => setTimeout(r, 300));
     const code = exited(child);
     child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    req.end(body.slice(20));
 
     expect((await inFlight).data?.login?.accessToken).toEqual(expect.any(String));
-    expect(await code).toBe(0);
+    const exitCode = await code;
+    if (exitCode !== 0) throw new Error(`exit code ${exitCode}:\n${output()}`);
     expect(output()).toContain('shutting down');
-    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+    await expect(get(`${base}/healthz`)).rejects.toThrow();
   });
 });
