@@ -102,7 +102,7 @@ export async function loadAllDecisionStateRows(tx: Tx): Promise<(DecisionStateRo
 
 export async function rolesOfUser(ex: Executor, userId: string) {
   return ex
-    .select({ id: roles.id, key: roles.key, name: roles.name, permissions: roles.permissions, clearance: roles.clearance })
+    .select({ id: roles.id, key: roles.key, name: roles.name, permissions: roles.permissions, clearance: roles.clearance, builtIn: roles.builtIn })
     .from(roleAssignments)
     .innerJoin(roles, and(eq(roles.tenantId, roleAssignments.tenantId), eq(roles.id, roleAssignments.roleId)))
     .where(and(eq(roleAssignments.userId, userId), isNull(roleAssignments.revokedAt)));
