@@ -126,4 +126,19 @@ describe('time-bound grants, explanations and access requests', () => {
     );
     expect(who.whoCanAccess.map((h) => [h.user.email, h.explanation.chain[0].kind])).toEqual([['agent@acme.test', 'GRANT']]);
   });
+
+  it('loads the decision state in the same number of statements with 1 grant or 200', async () => {
+    const query = '{ articles(first: 5) { edges { node { id title } } } }';
+    const before = (await agent.request(query)).extensions?.counters?.statements;
+    const [admin_] = await withTenantTx(server.database.db, server.tenantId, (tx) => queryRows<{ id: string }>(tx, sql`select id from users where email = 'admin@acme.test'`));
+    const [agent_] = await withTenantTx(server.database.db, server.tenantId, (tx) => queryRows<{ id: string }>(tx, sql`select id from users where email = 'agent@acme.test'`));
+    await withTenantTx(server.database.db, server.tenantId, (tx) =>
+      tx.execute(sql`insert into access_grants (tenant_id, user_id, resource_type, resource_id, permission, reason, granted_by, expires_at)
+        select ${server.tenantId}, ${agent_.id}, 'Article', gen_random_uuid(), 'ARTICLE_READ', 'load test', ${admin_.id}, now() + interval '1 hour'
+        from generate_series(1, 200)`),
+    );
+    const after = await agent.request(query);
+    expect(after.errors).toBeUndefined();
+    expect(after.extensions?.counters?.statements).toBe(before);
+  });
 });
