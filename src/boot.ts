@@ -7,6 +7,7 @@ import { migrate } from './db/migrate';
 import { hasAnyTenant } from './db/seed/tenant';
 import { seedDemo } from './db/seed/demo';
 import { logger } from './lib/logger';
+import { startGrantSweeper } from './modules/access/grant-sweeper';
 import type { Services } from './server/services';
 
 /** Build every application-wide service: database (migrated), keys, audit bus; seed demo data if asked. */
@@ -22,12 +23,14 @@ export async function createServices(config: Config): Promise<Services & { close
     const tokens = new TokenService(await loadSigningKeys(config), config.jwt);
     const auditBus = new AuditBus(database);
     await auditBus.start();
+    const sweeper = startGrantSweeper(database.db, 15_000);
     return {
       config,
       database,
       tokens,
       auditBus,
       async close() {
+        sweeper.stop();
         await auditBus.stop();
         await database.close();
       },

@@ -9,6 +9,7 @@ import { customerResolvers } from './modules/crm/customer.resolvers';
 import { identityResolvers } from './modules/identity/identity.resolvers';
 import { articleResolvers } from './modules/knowledge/article.resolvers';
 import { nodeResolvers } from './modules/node/node.resolvers';
+import { accessResolvers } from './modules/access/access.resolvers';
 
 export const SCHEMA_DIR = path.resolve(__dirname, '../schema');
 
@@ -34,7 +35,7 @@ export const typeDefs = () => mergeTypeDefs(loadFilesSync(path.join(SCHEMA_DIR, 
 export function buildBaseSchema(): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: typeDefs(),
-    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, articleResolvers, customerResolvers, auditResolvers]),
+    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, articleResolvers, customerResolvers, auditResolvers, accessResolvers]),
   });
 }
 

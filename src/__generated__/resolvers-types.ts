@@ -3,8 +3,14 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { ArticleRow } from '../modules/knowledge/article.repo';
 import type { CustomerRow } from '../modules/crm/customer.repo';
 import type { UserRow, RoleRow } from '../modules/identity/identity.repo';
-import type { Viewer as ViewerModel } from '../authz/viewer';
+import type { Viewer as ViewerModel, Scope as ScopeModel } from '../authz/viewer';
 import type { AuditRow } from '../audit/audit.repo';
+import type { GrantRow } from '../modules/access/grant.repo';
+import type { AccessRequestRow } from '../modules/access/access-request.repo';
+import type { AssignmentRow } from '../modules/access/role.repo';
+import type { TeamRow } from '../modules/access/team.repo';
+import type { Explanation, Holder } from '../modules/access/explain.service';
+import type { Step } from '../authz/policy';
 import type { RequestContext } from '../server/context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -19,6 +25,103 @@ export type Scalars = {
   Float: { input: number; output: number; }
   DateTime: { input: Date; output: Date; }
 };
+
+export type AccessExplanation = {
+  __typename?: 'AccessExplanation';
+  allowed: Scalars['Boolean']['output'];
+  /** The moment the decision is for. */
+  at: Scalars['DateTime']['output'];
+  chain: Array<AccessStep>;
+};
+
+/** A time-bound grant of one permission on one resource, to a user, a team or a role. */
+export type AccessGrant = Node & {
+  __typename?: 'AccessGrant';
+  /** Not revoked and not expired now. */
+  active: Scalars['Boolean']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  grantedBy?: Maybe<User>;
+  id: Scalars['ID']['output'];
+  permission: Permission;
+  reason: Scalars['String']['output'];
+  resourceId: Scalars['ID']['output'];
+  resourceType: Scalars['String']['output'];
+  revokeReason?: Maybe<Scalars['String']['output']>;
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  revokedBy?: Maybe<User>;
+  role?: Maybe<Role>;
+  team?: Maybe<Team>;
+  user?: Maybe<User>;
+};
+
+export type AccessGrantConnection = {
+  __typename?: 'AccessGrantConnection';
+  edges: Array<AccessGrantEdge>;
+  pageInfo: PageInfo;
+};
+
+export type AccessGrantEdge = {
+  __typename?: 'AccessGrantEdge';
+  cursor: Scalars['String']['output'];
+  node: AccessGrant;
+};
+
+export type AccessHolder = {
+  __typename?: 'AccessHolder';
+  explanation: AccessExplanation;
+  user: User;
+};
+
+export type AccessRequest = Node & {
+  __typename?: 'AccessRequest';
+  createdAt: Scalars['DateTime']['output'];
+  decidedAt?: Maybe<Scalars['DateTime']['output']>;
+  decidedBy?: Maybe<User>;
+  decisionNote?: Maybe<Scalars['String']['output']>;
+  durationMinutes: Scalars['Int']['output'];
+  grant?: Maybe<AccessGrant>;
+  id: Scalars['ID']['output'];
+  permission: Permission;
+  reason: Scalars['String']['output'];
+  requester: User;
+  resourceId: Scalars['ID']['output'];
+  resourceType: Scalars['String']['output'];
+  status: AccessRequestStatus;
+};
+
+export type AccessRequestStatus =
+  | 'APPROVED'
+  | 'DENIED'
+  | 'PENDING'
+  | 'WITHDRAWN';
+
+export type AccessStep = {
+  __typename?: 'AccessStep';
+  allowed: Scalars['Boolean']['output'];
+  classification?: Maybe<Classification>;
+  clearance?: Maybe<Classification>;
+  /** The step in words, for people. */
+  description: Scalars['String']['output'];
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  grant?: Maybe<AccessGrant>;
+  grantId?: Maybe<Scalars['ID']['output']>;
+  kind: AccessStepKind;
+  role?: Maybe<Scalars['String']['output']>;
+  scope?: Maybe<Scope>;
+};
+
+export type AccessStepKind =
+  /** The role's clearance against the resource's classification. */
+  | 'CLASSIFICATION'
+  /** A live time-bound grant on exactly this resource. */
+  | 'GRANT'
+  /** No role of the user holds the permission. */
+  | 'NO_ROLE'
+  /** A role assignment holds the permission and its scope covers the resource. */
+  | 'ROLE'
+  /** A role holds the permission, but its scope does not cover the resource. */
+  | 'SCOPE';
 
 export type Article = Node & {
   __typename?: 'Article';
@@ -51,6 +154,12 @@ export type ArticleStatus =
   | 'DRAFT'
   | 'IN_REVIEW'
   | 'PUBLISHED';
+
+export type AssignRoleInput = {
+  roleId: Scalars['ID']['input'];
+  scope?: ScopeInput;
+  userId: Scalars['ID']['input'];
+};
 
 /** One entry of the append-only, hash-chained audit log. */
 export type AuditEvent = {
@@ -124,6 +233,13 @@ export type CreateCustomerInput = {
   phone?: InputMaybe<Scalars['String']['input']>;
 };
 
+export type CreateRoleInput = {
+  clearance?: Classification;
+  key: Scalars['String']['input'];
+  name: Scalars['String']['input'];
+  permissions: Array<Permission>;
+};
+
 export type Customer = Node & {
   __typename?: 'Customer';
   company?: Maybe<Scalars['String']['output']>;
@@ -148,6 +264,18 @@ export type CustomerEdge = {
   node: Customer;
 };
 
+export type GrantAccessInput = {
+  /** When the grant stops, to the second; at most the tenant's maximum (default 90 days) ahead. */
+  expiresAt: Scalars['DateTime']['input'];
+  permission: Permission;
+  reason: Scalars['String']['input'];
+  resourceId: Scalars['ID']['input'];
+  roleId?: InputMaybe<Scalars['ID']['input']>;
+  teamId?: InputMaybe<Scalars['ID']['input']>;
+  /** Exactly one of userId, teamId, roleId. */
+  userId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 export type LoginInput = {
   email: Scalars['String']['input'];
   password: Scalars['String']['input'];
@@ -165,16 +293,54 @@ export type MaskKind =
 
 export type Mutation = {
   __typename?: 'Mutation';
+  addTeamMember: Team;
+  approveAccessRequest: AccessRequest;
+  assignRole: RoleAssignment;
   createArticle: Article;
   createCustomer: Customer;
+  createRole: Role;
+  createTeam: Team;
+  /** Delete a custom role that was never assigned (assignments are history). */
+  deleteRole: Scalars['Boolean']['output'];
+  denyAccessRequest: AccessRequest;
+  /** Grant one permission on one resource until expiresAt. The granter must hold the permission through a role. */
+  grantAccess: AccessGrant;
   /** Sign in with a password. Wrong password and unknown user give the same UNAUTHENTICATED error. */
   login: AuthPayload;
   /** End the current session: its access and refresh tokens are refused from the next request. */
   logout: Scalars['Boolean']['output'];
   /** Exchange a refresh token for new tokens. The presented refresh token stops working. */
   refreshSession: AuthPayload;
+  removeTeamMember: Team;
+  /** Ask for time-bound access; an approver other than you decides. */
+  requestAccess: AccessRequest;
+  /** The full value of one sensitive field, once, with a reason that is audited. */
+  revealField?: Maybe<Scalars['String']['output']>;
+  revokeGrant: AccessGrant;
+  /** Revoke an assignment; it applies on the next request and stays as history. */
+  unassignRole: RoleAssignment;
   updateArticle: Article;
   updateCustomer: Customer;
+  updateRole: Role;
+  /** Withdraw your own pending request. */
+  withdrawAccessRequest: AccessRequest;
+};
+
+
+export type MutationAddTeamMemberArgs = {
+  teamId: Scalars['ID']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+
+export type MutationApproveAccessRequestArgs = {
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationAssignRoleArgs = {
+  input: AssignRoleInput;
 };
 
 
@@ -188,6 +354,33 @@ export type MutationCreateCustomerArgs = {
 };
 
 
+export type MutationCreateRoleArgs = {
+  input: CreateRoleInput;
+};
+
+
+export type MutationCreateTeamArgs = {
+  leadUserId?: InputMaybe<Scalars['ID']['input']>;
+  name: Scalars['String']['input'];
+};
+
+
+export type MutationDeleteRoleArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationDenyAccessRequestArgs = {
+  id: Scalars['ID']['input'];
+  note: Scalars['String']['input'];
+};
+
+
+export type MutationGrantAccessArgs = {
+  input: GrantAccessInput;
+};
+
+
 export type MutationLoginArgs = {
   input: LoginInput;
 };
@@ -198,6 +391,35 @@ export type MutationRefreshSessionArgs = {
 };
 
 
+export type MutationRemoveTeamMemberArgs = {
+  teamId: Scalars['ID']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+
+export type MutationRequestAccessArgs = {
+  input: RequestAccessInput;
+};
+
+
+export type MutationRevealFieldArgs = {
+  field: Scalars['String']['input'];
+  reason: Scalars['String']['input'];
+  resourceId: Scalars['ID']['input'];
+};
+
+
+export type MutationRevokeGrantArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+
+export type MutationUnassignRoleArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationUpdateArticleArgs = {
   input: UpdateArticleInput;
 };
@@ -205,6 +427,16 @@ export type MutationUpdateArticleArgs = {
 
 export type MutationUpdateCustomerArgs = {
   input: UpdateCustomerInput;
+};
+
+
+export type MutationUpdateRoleArgs = {
+  input: UpdateRoleInput;
+};
+
+
+export type MutationWithdrawAccessRequestArgs = {
+  id: Scalars['ID']['input'];
 };
 
 /** An object with a globally unique, opaque id. */
@@ -220,6 +452,7 @@ export type PageInfo = {
 
 /** The permission catalogue (src/authz/permissions.ts). */
 export type Permission =
+  | 'ACCESS_EXPLAIN'
   | 'ARTICLE_INTERNAL_NOTES_READ'
   | 'ARTICLE_PUBLISH'
   | 'ARTICLE_READ'
@@ -238,6 +471,7 @@ export type Permission =
 
 export type Query = {
   __typename?: 'Query';
+  accessRequests: Array<AccessRequest>;
   article?: Maybe<Article>;
   /** Articles the viewer's clearance allows, newest first. */
   articles: ArticleConnection;
@@ -245,10 +479,27 @@ export type Query = {
   auditEvents: AuditEventConnection;
   customer?: Maybe<Customer>;
   customers: CustomerConnection;
+  /** Why a user may or may not use a permission on a resource, now or at a past moment. */
+  explainAccess: AccessExplanation;
+  grants: AccessGrantConnection;
   /** The signed-in viewer. */
   me?: Maybe<Viewer>;
+  /** The viewer's own access requests. */
+  myAccessRequests: Array<AccessRequest>;
   /** Any object by its global id, if the viewer may see it; otherwise null. */
   node?: Maybe<Node>;
+  roleAssignments: Array<RoleAssignment>;
+  roles: Array<Role>;
+  /** What explainAccess would answer if the user's roles were changed. */
+  simulateAccess: AccessExplanation;
+  teams: Array<Team>;
+  /** Every active user who holds the permission on the resource now, and why. */
+  whoCanAccess: Array<AccessHolder>;
+};
+
+
+export type QueryAccessRequestsArgs = {
+  status?: InputMaybe<AccessRequestStatus>;
 };
 
 
@@ -281,13 +532,58 @@ export type QueryCustomersArgs = {
 };
 
 
+export type QueryExplainAccessArgs = {
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  permission: Permission;
+  resourceId: Scalars['ID']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+
+export type QueryGrantsArgs = {
+  activeOnly?: InputMaybe<Scalars['Boolean']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  resourceId?: InputMaybe<Scalars['ID']['input']>;
+  userId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
 };
 
+
+export type QueryRoleAssignmentsArgs = {
+  includeRevoked?: InputMaybe<Scalars['Boolean']['input']>;
+  userId: Scalars['ID']['input'];
+};
+
+
+export type QuerySimulateAccessArgs = {
+  change: SimulationInput;
+  permission: Permission;
+  resourceId: Scalars['ID']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+
+export type QueryWhoCanAccessArgs = {
+  permission: Permission;
+  resourceId: Scalars['ID']['input'];
+};
+
+export type RequestAccessInput = {
+  durationMinutes: Scalars['Int']['input'];
+  permission: Permission;
+  reason: Scalars['String']['input'];
+  resourceId: Scalars['ID']['input'];
+};
+
 /** A named set of permissions. */
-export type Role = {
+export type Role = Node & {
   __typename?: 'Role';
+  builtIn: Scalars['Boolean']['output'];
   clearance: Classification;
   id: Scalars['ID']['output'];
   key: Scalars['String']['output'];
@@ -295,11 +591,52 @@ export type Role = {
   permissions: Array<Permission>;
 };
 
+/** A role held by a user in a scope. Revoked assignments stay as history. */
+export type RoleAssignment = Node & {
+  __typename?: 'RoleAssignment';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  role: Role;
+  scope: Scope;
+  user: User;
+};
+
+/** Where a role assignment applies. */
+export type Scope = {
+  __typename?: 'Scope';
+  /** The team or space, for TEAM and SPACE scopes. */
+  id?: Maybe<Scalars['ID']['output']>;
+  type: ScopeType;
+};
+
+export type ScopeInput = {
+  id?: InputMaybe<Scalars['ID']['input']>;
+  type: ScopeType;
+};
+
+export type ScopeType =
+  /** The holder's own records (owner or author). */
+  | 'OWN'
+  /** One knowledge space or category subtree (scope id: the space). */
+  | 'SPACE'
+  /** Records owned by one team (scope id: the team). */
+  | 'TEAM'
+  /** The whole tenant. */
+  | 'TENANT';
+
 export type SensitiveLevel =
   /** Internal notes on articles (ARTICLE_INTERNAL_NOTES_READ). */
   | 'INTERNAL'
   /** Customer personal data (PII_READ_FULL / PII_READ_MASKED). */
   | 'PII';
+
+export type SimulationInput = {
+  /** Roles to add (tenant-wide) for the simulation. */
+  addRoleIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Roles to take away from the user for the simulation. */
+  removeRoleIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+};
 
 export type Subscription = {
   __typename?: 'Subscription';
@@ -310,6 +647,14 @@ export type Subscription = {
 
 export type SubscriptionAuditEventsArgs = {
   filter?: InputMaybe<AuditEventFilter>;
+};
+
+export type Team = Node & {
+  __typename?: 'Team';
+  id: Scalars['ID']['output'];
+  lead?: Maybe<User>;
+  members: Array<User>;
+  name: Scalars['String']['output'];
 };
 
 export type UpdateArticleInput = {
@@ -326,6 +671,13 @@ export type UpdateCustomerInput = {
   id: Scalars['ID']['input'];
   name?: InputMaybe<Scalars['String']['input']>;
   phone?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateRoleInput = {
+  clearance?: InputMaybe<Classification>;
+  id: Scalars['ID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+  permissions?: InputMaybe<Array<Permission>>;
 };
 
 export type User = Node & {
@@ -424,18 +776,33 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping of interface types */
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
   Node:
+    | ( GrantRow )
+    | ( AccessRequestRow )
     | ( ArticleRow )
     | ( CustomerRow )
+    | ( RoleRow )
+    | ( AssignmentRow )
+    | ( TeamRow )
     | ( UserRow )
   ;
 };
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AccessExplanation: ResolverTypeWrapper<Explanation>;
+  AccessGrant: ResolverTypeWrapper<GrantRow>;
+  AccessGrantConnection: ResolverTypeWrapper<Omit<AccessGrantConnection, 'edges'> & { edges: Array<ResolversTypes['AccessGrantEdge']> }>;
+  AccessGrantEdge: ResolverTypeWrapper<Omit<AccessGrantEdge, 'node'> & { node: ResolversTypes['AccessGrant'] }>;
+  AccessHolder: ResolverTypeWrapper<Holder>;
+  AccessRequest: ResolverTypeWrapper<AccessRequestRow>;
+  AccessRequestStatus: AccessRequestStatus;
+  AccessStep: ResolverTypeWrapper<Step>;
+  AccessStepKind: AccessStepKind;
   Article: ResolverTypeWrapper<ArticleRow>;
   ArticleConnection: ResolverTypeWrapper<Omit<ArticleConnection, 'edges'> & { edges: Array<ResolversTypes['ArticleEdge']> }>;
   ArticleEdge: ResolverTypeWrapper<Omit<ArticleEdge, 'node'> & { node: ResolversTypes['Article'] }>;
   ArticleStatus: ArticleStatus;
+  AssignRoleInput: AssignRoleInput;
   AuditEvent: ResolverTypeWrapper<AuditRow>;
   AuditEventConnection: ResolverTypeWrapper<Omit<AuditEventConnection, 'edges'> & { edges: Array<ResolversTypes['AuditEventEdge']> }>;
   AuditEventEdge: ResolverTypeWrapper<Omit<AuditEventEdge, 'node'> & { node: ResolversTypes['AuditEvent'] }>;
@@ -446,10 +813,12 @@ export type ResolversTypes = {
   Classification: Classification;
   CreateArticleInput: CreateArticleInput;
   CreateCustomerInput: CreateCustomerInput;
+  CreateRoleInput: CreateRoleInput;
   Customer: ResolverTypeWrapper<CustomerRow>;
   CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerEdge']> }>;
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  GrantAccessInput: GrantAccessInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   LoginInput: LoginInput;
@@ -459,12 +828,20 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Permission: Permission;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RequestAccessInput: RequestAccessInput;
   Role: ResolverTypeWrapper<RoleRow>;
+  RoleAssignment: ResolverTypeWrapper<AssignmentRow>;
+  Scope: ResolverTypeWrapper<ScopeModel>;
+  ScopeInput: ScopeInput;
+  ScopeType: ScopeType;
   SensitiveLevel: SensitiveLevel;
+  SimulationInput: SimulationInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Team: ResolverTypeWrapper<TeamRow>;
   UpdateArticleInput: UpdateArticleInput;
   UpdateCustomerInput: UpdateCustomerInput;
+  UpdateRoleInput: UpdateRoleInput;
   User: ResolverTypeWrapper<UserRow>;
   UserStatus: UserStatus;
   Viewer: ResolverTypeWrapper<ViewerModel>;
@@ -472,9 +849,17 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AccessExplanation: Explanation;
+  AccessGrant: GrantRow;
+  AccessGrantConnection: Omit<AccessGrantConnection, 'edges'> & { edges: Array<ResolversParentTypes['AccessGrantEdge']> };
+  AccessGrantEdge: Omit<AccessGrantEdge, 'node'> & { node: ResolversParentTypes['AccessGrant'] };
+  AccessHolder: Holder;
+  AccessRequest: AccessRequestRow;
+  AccessStep: Step;
   Article: ArticleRow;
   ArticleConnection: Omit<ArticleConnection, 'edges'> & { edges: Array<ResolversParentTypes['ArticleEdge']> };
   ArticleEdge: Omit<ArticleEdge, 'node'> & { node: ResolversParentTypes['Article'] };
+  AssignRoleInput: AssignRoleInput;
   AuditEvent: AuditRow;
   AuditEventConnection: Omit<AuditEventConnection, 'edges'> & { edges: Array<ResolversParentTypes['AuditEventEdge']> };
   AuditEventEdge: Omit<AuditEventEdge, 'node'> & { node: ResolversParentTypes['AuditEvent'] };
@@ -483,10 +868,12 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   CreateArticleInput: CreateArticleInput;
   CreateCustomerInput: CreateCustomerInput;
+  CreateRoleInput: CreateRoleInput;
   Customer: CustomerRow;
   CustomerConnection: Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerEdge']> };
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
   DateTime: Scalars['DateTime']['output'];
+  GrantAccessInput: GrantAccessInput;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   LoginInput: LoginInput;
@@ -494,11 +881,18 @@ export type ResolversParentTypes = {
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  RequestAccessInput: RequestAccessInput;
   Role: RoleRow;
+  RoleAssignment: AssignmentRow;
+  Scope: ScopeModel;
+  ScopeInput: ScopeInput;
+  SimulationInput: SimulationInput;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
+  Team: TeamRow;
   UpdateArticleInput: UpdateArticleInput;
   UpdateCustomerInput: UpdateCustomerInput;
+  UpdateRoleInput: UpdateRoleInput;
   User: UserRow;
   Viewer: ViewerModel;
 };
@@ -519,6 +913,76 @@ export type SensitiveDirectiveArgs = {
 };
 
 export type SensitiveDirectiveResolver<Result, Parent, ContextType = RequestContext, Args = SensitiveDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type AccessExplanationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AccessExplanation'] = ResolversParentTypes['AccessExplanation']> = {
+  allowed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  chain?: Resolver<Array<ResolversTypes['AccessStep']>, ParentType, ContextType>;
+};
+
+export type AccessGrantResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AccessGrant'] = ResolversParentTypes['AccessGrant']> = {
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  grantedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  permission?: Resolver<ResolversTypes['Permission'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  resourceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  resourceType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  revokeReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  revokedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
+  team?: Resolver<Maybe<ResolversTypes['Team']>, ParentType, ContextType>;
+  user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type AccessGrantConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AccessGrantConnection'] = ResolversParentTypes['AccessGrantConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['AccessGrantEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type AccessGrantEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AccessGrantEdge'] = ResolversParentTypes['AccessGrantEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AccessGrant'], ParentType, ContextType>;
+};
+
+export type AccessHolderResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AccessHolder'] = ResolversParentTypes['AccessHolder']> = {
+  explanation?: Resolver<ResolversTypes['AccessExplanation'], ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+};
+
+export type AccessRequestResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AccessRequest'] = ResolversParentTypes['AccessRequest']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  decidedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  decidedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  decisionNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  durationMinutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  grant?: Resolver<Maybe<ResolversTypes['AccessGrant']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  permission?: Resolver<ResolversTypes['Permission'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  requester?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  resourceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  resourceType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AccessRequestStatus'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type AccessStepResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AccessStep'] = ResolversParentTypes['AccessStep']> = {
+  allowed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  classification?: Resolver<Maybe<ResolversTypes['Classification']>, ParentType, ContextType>;
+  clearance?: Resolver<Maybe<ResolversTypes['Classification']>, ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  grant?: Resolver<Maybe<ResolversTypes['AccessGrant']>, ParentType, ContextType>;
+  grantId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['AccessStepKind'], ParentType, ContextType>;
+  role?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  scope?: Resolver<Maybe<ResolversTypes['Scope']>, ParentType, ContextType>;
+};
 
 export type ArticleResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Article'] = ResolversParentTypes['Article']> = {
   author?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
@@ -601,17 +1065,32 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 }
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  addTeamMember?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationAddTeamMemberArgs, 'teamId' | 'userId'>>;
+  approveAccessRequest?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationApproveAccessRequestArgs, 'id'>>;
+  assignRole?: Resolver<ResolversTypes['RoleAssignment'], ParentType, ContextType, RequireFields<MutationAssignRoleArgs, 'input'>>;
   createArticle?: Resolver<ResolversTypes['Article'], ParentType, ContextType, RequireFields<MutationCreateArticleArgs, 'input'>>;
   createCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationCreateCustomerArgs, 'input'>>;
+  createRole?: Resolver<ResolversTypes['Role'], ParentType, ContextType, RequireFields<MutationCreateRoleArgs, 'input'>>;
+  createTeam?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationCreateTeamArgs, 'name'>>;
+  deleteRole?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteRoleArgs, 'id'>>;
+  denyAccessRequest?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationDenyAccessRequestArgs, 'id' | 'note'>>;
+  grantAccess?: Resolver<ResolversTypes['AccessGrant'], ParentType, ContextType, RequireFields<MutationGrantAccessArgs, 'input'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   refreshSession?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'refreshToken'>>;
+  removeTeamMember?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationRemoveTeamMemberArgs, 'teamId' | 'userId'>>;
+  requestAccess?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationRequestAccessArgs, 'input'>>;
+  revealField?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationRevealFieldArgs, 'field' | 'reason' | 'resourceId'>>;
+  revokeGrant?: Resolver<ResolversTypes['AccessGrant'], ParentType, ContextType, RequireFields<MutationRevokeGrantArgs, 'id' | 'reason'>>;
+  unassignRole?: Resolver<ResolversTypes['RoleAssignment'], ParentType, ContextType, RequireFields<MutationUnassignRoleArgs, 'id'>>;
   updateArticle?: Resolver<ResolversTypes['Article'], ParentType, ContextType, RequireFields<MutationUpdateArticleArgs, 'input'>>;
   updateCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'input'>>;
+  updateRole?: Resolver<ResolversTypes['Role'], ParentType, ContextType, RequireFields<MutationUpdateRoleArgs, 'input'>>;
+  withdrawAccessRequest?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationWithdrawAccessRequestArgs, 'id'>>;
 };
 
 export type NodeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
-  __resolveType: TypeResolveFn<'Article' | 'Customer' | 'User', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'AccessGrant' | 'AccessRequest' | 'Article' | 'Customer' | 'Role' | 'RoleAssignment' | 'Team' | 'User', ParentType, ContextType>;
 };
 
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -620,25 +1099,59 @@ export type PageInfoResolvers<ContextType = RequestContext, ParentType extends R
 };
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  accessRequests?: Resolver<Array<ResolversTypes['AccessRequest']>, ParentType, ContextType, RequireFields<QueryAccessRequestsArgs, 'status'>>;
   article?: Resolver<Maybe<ResolversTypes['Article']>, ParentType, ContextType, RequireFields<QueryArticleArgs, 'id'>>;
   articles?: Resolver<ResolversTypes['ArticleConnection'], ParentType, ContextType, RequireFields<QueryArticlesArgs, 'first'>>;
   auditEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<QueryAuditEventsArgs, 'first'>>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
   customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
+  explainAccess?: Resolver<ResolversTypes['AccessExplanation'], ParentType, ContextType, RequireFields<QueryExplainAccessArgs, 'permission' | 'resourceId' | 'userId'>>;
+  grants?: Resolver<ResolversTypes['AccessGrantConnection'], ParentType, ContextType, RequireFields<QueryGrantsArgs, 'activeOnly' | 'first'>>;
   me?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
+  myAccessRequests?: Resolver<Array<ResolversTypes['AccessRequest']>, ParentType, ContextType>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
+  roleAssignments?: Resolver<Array<ResolversTypes['RoleAssignment']>, ParentType, ContextType, RequireFields<QueryRoleAssignmentsArgs, 'includeRevoked' | 'userId'>>;
+  roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
+  simulateAccess?: Resolver<ResolversTypes['AccessExplanation'], ParentType, ContextType, RequireFields<QuerySimulateAccessArgs, 'change' | 'permission' | 'resourceId' | 'userId'>>;
+  teams?: Resolver<Array<ResolversTypes['Team']>, ParentType, ContextType>;
+  whoCanAccess?: Resolver<Array<ResolversTypes['AccessHolder']>, ParentType, ContextType, RequireFields<QueryWhoCanAccessArgs, 'permission' | 'resourceId'>>;
 };
 
 export type RoleResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Role'] = ResolversParentTypes['Role']> = {
+  builtIn?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   clearance?: Resolver<ResolversTypes['Classification'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   permissions?: Resolver<Array<ResolversTypes['Permission']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type RoleAssignmentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RoleAssignment'] = ResolversParentTypes['RoleAssignment']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+  scope?: Resolver<ResolversTypes['Scope'], ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ScopeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Scope'] = ResolversParentTypes['Scope']> = {
+  id?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['ScopeType'], ParentType, ContextType>;
 };
 
 export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   auditEvents?: SubscriptionResolver<ResolversTypes['AuditEvent'], "auditEvents", ParentType, ContextType, Partial<SubscriptionAuditEventsArgs>>;
+};
+
+export type TeamResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Team'] = ResolversParentTypes['Team']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lead?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  members?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type UserResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
@@ -658,6 +1171,13 @@ export type ViewerResolvers<ContextType = RequestContext, ParentType extends Res
 };
 
 export type Resolvers<ContextType = RequestContext> = {
+  AccessExplanation?: AccessExplanationResolvers<ContextType>;
+  AccessGrant?: AccessGrantResolvers<ContextType>;
+  AccessGrantConnection?: AccessGrantConnectionResolvers<ContextType>;
+  AccessGrantEdge?: AccessGrantEdgeResolvers<ContextType>;
+  AccessHolder?: AccessHolderResolvers<ContextType>;
+  AccessRequest?: AccessRequestResolvers<ContextType>;
+  AccessStep?: AccessStepResolvers<ContextType>;
   Article?: ArticleResolvers<ContextType>;
   ArticleConnection?: ArticleConnectionResolvers<ContextType>;
   ArticleEdge?: ArticleEdgeResolvers<ContextType>;
@@ -674,7 +1194,10 @@ export type Resolvers<ContextType = RequestContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Role?: RoleResolvers<ContextType>;
+  RoleAssignment?: RoleAssignmentResolvers<ContextType>;
+  Scope?: ScopeResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  Team?: TeamResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
 };

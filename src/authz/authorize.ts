@@ -1,6 +1,6 @@
 import type { GraphQLError } from 'graphql';
 import { forbidden, unauthenticated } from '../lib/errors';
-import { fieldMode, type FieldMode } from './policy';
+import { fieldModeAnywhere, holds, type FieldMode } from './policy';
 import type { Requirement, Sensitivity } from './requirements';
 import type { Viewer } from './viewer';
 
@@ -28,7 +28,7 @@ export async function authorize(
   if (requirement.kind === 'public') return true;
   const viewer = await requireViewer(ctx);
   if (!('userId' in viewer)) return viewer;
-  const missing = requirement.permissions.filter((p) => !viewer.permissions.has(p));
+  const missing = requirement.permissions.filter((p) => !holds(viewer, p));
   if (missing.length === 0) return true;
   ctx.recordDenial(coordinate, `missing ${missing.join(', ')}`);
   return forbidden();
@@ -38,7 +38,7 @@ export async function authorize(
 export async function sensitiveMode(ctx: AuthorizationContext, sensitivity: Sensitivity): Promise<FieldMode | GraphQLError> {
   const viewer = await requireViewer(ctx);
   if (!('userId' in viewer)) return viewer;
-  return fieldMode(viewer, sensitivity.level, sensitivity.mask !== undefined);
+  return fieldModeAnywhere(viewer, sensitivity.level, sensitivity.mask !== undefined);
 }
 
 export async function authorizeSensitive(

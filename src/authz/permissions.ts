@@ -18,6 +18,7 @@ export const PERMISSIONS = [
   'USER_MANAGE',
   'TEAM_MANAGE',
   'BREAK_GLASS',
+  'ACCESS_EXPLAIN',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -66,6 +67,6 @@ export const BUILT_IN_ROLES: BuiltInRole[] = [
     permissions: ['ARTICLE_READ', 'CUSTOMER_READ', 'CUSTOMER_WRITE', 'PII_READ_MASKED', 'PII_READ_FULL'],
     clearance: 'PUBLIC',
   },
-  { key: 'security_analyst', name: 'Security analyst', permissions: ['ARTICLE_READ', 'AUDIT_READ'], clearance: 'INTERNAL' },
+  { key: 'security_analyst', name: 'Security analyst', permissions: ['ARTICLE_READ', 'AUDIT_READ', 'ACCESS_EXPLAIN'], clearance: 'INTERNAL' },
   { key: 'new_hire', name: 'New hire', permissions: ['ARTICLE_READ'], clearance: 'PUBLIC' },
 ];

@@ -1,56 +1,140 @@
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import { classificationRank, classificationsUpTo, type Permission } from './permissions';
-import type { Viewer } from './viewer';
+import { classificationRank, classificationsUpTo, type Classification, type Permission } from './permissions';
+import type { Assignment, DecisionState, Grant, Scope } from './viewer';
 
 /**
- * One policy, three uses (ARCHITECTURE.md, guarantee 3): `can` answers for shield rules and resolvers,
- * the `*Predicate` functions compile the same decision into SQL for lists, counts and lookups, and
- * `explain` says why. Pure functions of the viewer and data already loaded: no SQL here.
+ * One policy, three uses (ARCHITECTURE.md, guarantee 3):
+ *  - `explain` / `can` decide for one user, one permission, one resource (shield rules, services, masks);
+ *  - `predicate` compiles the same decision into SQL for lists, searches, counts and lookups;
+ *  - `explain` returns the chain that decided, for explainAccess and whoCanAccess.
+ * Everything here is a pure function of a DecisionState and the resource's own fields: no SQL runs here.
+ *
+ * The rule: a user holds `permission` on a resource if
+ *  (a) one of their role assignments includes it, the assignment's scope covers the resource, and (for
+ *      classified resources) the assignment's clearance covers the classification (RESTRICTED never); or
+ *  (b) a live time-bound grant gives exactly that permission on exactly that resource.
  */
 
-export const hasPermission = (viewer: Viewer, permission: Permission): boolean => viewer.permissions.has(permission);
+/** What the policy needs to know about a row. */
+export type Resource = {
+  type: string;
+  id: string;
+  classification?: string | null;
+  ownerId?: string | null;
+  teamId?: string | null;
+  spaceId?: string | null;
+};
 
-export type Resource =
-  | { type: 'Article'; classification: string }
-  | { type: 'Customer' };
+/** The columns that hold those fields, to compile the same rule into SQL. */
+export type ResourceColumns = {
+  type: string;
+  tenantId: PgColumn;
+  id: PgColumn;
+  classification?: PgColumn;
+  ownerId?: PgColumn;
+  teamId?: PgColumn;
+  spaceId?: PgColumn;
+};
 
-export type Action = 'read';
+export type Step =
+  | { kind: 'ROLE'; roleKey: string; scope: Scope; allowed: true }
+  | { kind: 'SCOPE'; roleKey: string; scope: Scope; allowed: false }
+  | { kind: 'CLASSIFICATION'; roleKey: string; clearance: Classification; classification: string; allowed: boolean }
+  | { kind: 'GRANT'; grantId: string; via: Grant['via']; expiresAt: Date; allowed: true }
+  | { kind: 'NO_ROLE'; allowed: false };
 
-export type Decision = { allowed: boolean; reasons: string[] };
+export type Decision = { allowed: boolean; chain: Step[] };
 
-export function explain(viewer: Viewer, action: Action, resource: Resource): Decision {
-  switch (resource.type) {
-    case 'Article': {
-      if (!hasPermission(viewer, 'ARTICLE_READ')) return { allowed: false, reasons: ['missing permission ARTICLE_READ'] };
-      const cleared = classificationRank(resource.classification) <= classificationRank(viewer.clearance);
-      return cleared
-        ? { allowed: true, reasons: ['ARTICLE_READ from role', `clearance ${viewer.clearance} covers ${resource.classification}`] }
-        : { allowed: false, reasons: [`clearance ${viewer.clearance} does not cover ${resource.classification}`] };
-    }
-    case 'Customer':
-      return hasPermission(viewer, 'CUSTOMER_READ')
-        ? { allowed: true, reasons: ['CUSTOMER_READ from role'] }
-        : { allowed: false, reasons: ['missing permission CUSTOMER_READ'] };
+function scopeCovers(state: DecisionState, scope: Scope, r: Resource): boolean {
+  switch (scope.type) {
+    case 'TENANT':
+      return true;
+    case 'OWN':
+      return !!r.ownerId && r.ownerId === state.userId;
+    case 'TEAM':
+      return !!r.teamId && r.teamId === scope.id;
+    case 'SPACE':
+      return !!r.spaceId && r.spaceId === scope.id;
   }
-  return { allowed: false, reasons: [`no rule for ${action}`] };
 }
 
-export const can = (viewer: Viewer, action: Action, resource: Resource): boolean =>
-  explain(viewer, action, resource).allowed;
+const clearanceCovers = (clearance: Classification, classification: string) =>
+  classification !== 'RESTRICTED' && classificationRank(classification) >= 0 && classificationRank(classification) <= classificationRank(clearance);
 
-/** Articles the viewer may read, as a SQL predicate (same rule as `can(viewer, 'read', article)`). */
-export function articleReadPredicate(viewer: Viewer, columns: { tenantId: PgColumn; classification: PgColumn }): SQL {
-  if (!hasPermission(viewer, 'ARTICLE_READ')) return sql`false`;
-  return and(eq(columns.tenantId, viewer.tenantId), inArray(columns.classification, classificationsUpTo(viewer.clearance)))!;
+const liveGrants = (state: DecisionState, permission: Permission) => state.grants.filter((g) => g.permission === permission && g.expiresAt.getTime() > state.at.getTime());
+
+export function explain(state: DecisionState, permission: Permission, r: Resource): Decision {
+  const chain: Step[] = [];
+  for (const a of state.assignments) {
+    if (!a.permissions.has(permission)) continue;
+    if (!scopeCovers(state, a.scope, r)) {
+      chain.push({ kind: 'SCOPE', roleKey: a.roleKey, scope: a.scope, allowed: false });
+      continue;
+    }
+    if (r.classification != null) {
+      const ok = clearanceCovers(a.clearance, r.classification);
+      chain.push({ kind: 'CLASSIFICATION', roleKey: a.roleKey, clearance: a.clearance, classification: r.classification, allowed: ok });
+      if (!ok) continue;
+    }
+    return { allowed: true, chain: [{ kind: 'ROLE', roleKey: a.roleKey, scope: a.scope, allowed: true }, ...chain.filter((s) => s.allowed)] };
+  }
+  const grant = liveGrants(state, permission).find((g) => g.resourceId === r.id && g.resourceType === r.type);
+  if (grant) return { allowed: true, chain: [{ kind: 'GRANT', grantId: grant.id, via: grant.via, expiresAt: grant.expiresAt, allowed: true }] };
+  return { allowed: false, chain: chain.length ? chain : [{ kind: 'NO_ROLE', allowed: false }] };
 }
 
-/** Customers the viewer may read, as a SQL predicate. */
-export function customerReadPredicate(viewer: Viewer, columns: { tenantId: PgColumn }): SQL {
-  return hasPermission(viewer, 'CUSTOMER_READ') ? eq(columns.tenantId, viewer.tenantId) : sql`false`;
+export const can = (state: DecisionState, permission: Permission, r: Resource): boolean => explain(state, permission, r).allowed;
+
+/** Viewer-only gate: does the user hold `permission` anywhere (a role in any scope, or a live grant)? */
+export const holds = (state: DecisionState, permission: Permission): boolean =>
+  state.permissions.has(permission) || liveGrants(state, permission).length > 0;
+
+/** Backwards-compatible name for the viewer-only gate on role permissions. */
+export const hasPermission = (state: DecisionState, permission: Permission): boolean => state.permissions.has(permission);
+
+function scopeSql(state: DecisionState, scope: Scope, cols: ResourceColumns): SQL | undefined {
+  switch (scope.type) {
+    case 'TENANT':
+      return sql`true`;
+    case 'OWN':
+      return cols.ownerId ? eq(cols.ownerId, state.userId) : undefined;
+    case 'TEAM':
+      return cols.teamId ? eq(cols.teamId, scope.id) : undefined;
+    case 'SPACE':
+      return cols.spaceId ? eq(cols.spaceId, scope.id) : undefined;
+  }
 }
 
-/** How a viewer may see a field marked @sensitive at a level. */
+const scopeKey = (s: Scope) => ('id' in s ? `${s.type}:${s.id}` : s.type);
+
+/**
+ * The rows of `cols.type` on which the user holds `permission`, as one SQL condition: the same rule as
+ * `can`, so that a list, a count and a lookup never contain a row `can` refuses, nor miss one it allows.
+ */
+export function predicate(state: DecisionState, permission: Permission, cols: ResourceColumns): SQL {
+  // Per scope, the highest clearance any assignment holding the permission gives there.
+  const best = new Map<string, Assignment>();
+  for (const a of state.assignments) {
+    if (!a.permissions.has(permission)) continue;
+    const prev = best.get(scopeKey(a.scope));
+    if (!prev || classificationRank(a.clearance) > classificationRank(prev.clearance)) best.set(scopeKey(a.scope), a);
+  }
+  const terms: SQL[] = [];
+  for (const a of best.values()) {
+    const where = scopeSql(state, a.scope, cols);
+    if (!where) continue;
+    const cleared = classificationsUpTo(a.clearance).filter((c) => c !== 'RESTRICTED');
+    terms.push(cols.classification ? and(where, inArray(cols.classification, cleared))! : where);
+  }
+  const granted = liveGrants(state, permission).filter((g) => g.resourceType === cols.type).map((g) => g.resourceId);
+  // One array parameter, however many grants: ids are uuids from our own rows, so the literal is safe.
+  if (granted.length) terms.push(sql`${cols.id} = any(${`{${[...new Set(granted)].join(',')}}`}::uuid[])`);
+  if (terms.length === 0) return sql`false`;
+  return and(eq(cols.tenantId, state.tenantId), terms.length === 1 ? terms[0] : or(...terms))!;
+}
+
+/** How a user may see a field marked @sensitive at a level, on one row. */
 export type FieldMode = 'FULL' | 'MASKED' | 'HIDDEN';
 
 export const SENSITIVE_LEVELS = {
@@ -62,9 +146,18 @@ export const SENSITIVE_LEVELS = {
 
 export type SensitiveLevel = keyof typeof SENSITIVE_LEVELS;
 
-export function fieldMode(viewer: Viewer, level: SensitiveLevel, maskable: boolean): FieldMode {
+/** Viewer-only: could this user see the field on some row (shield gate, once per operation)? */
+export function fieldModeAnywhere(state: DecisionState, level: SensitiveLevel, maskable: boolean): FieldMode {
   const { full, masked } = SENSITIVE_LEVELS[level];
-  if (hasPermission(viewer, full)) return 'FULL';
-  if (maskable && masked && hasPermission(viewer, masked)) return 'MASKED';
+  if (holds(state, full)) return 'FULL';
+  if (maskable && masked && holds(state, masked)) return 'MASKED';
+  return 'HIDDEN';
+}
+
+/** On this row: a cheap pure function of data already loaded, no SQL. */
+export function fieldMode(state: DecisionState, level: SensitiveLevel, maskable: boolean, r: Resource): FieldMode {
+  const { full, masked } = SENSITIVE_LEVELS[level];
+  if (can(state, full, r)) return 'FULL';
+  if (maskable && masked && can(state, masked, r)) return 'MASKED';
   return 'HIDDEN';
 }

@@ -2,6 +2,8 @@ import { defaultFieldResolver, type GraphQLFieldConfig, type GraphQLSchema } fro
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { forbidden } from '../lib/errors';
 import { authorize, sensitiveMode, type AuthorizationContext } from './authorize';
+import { fieldMode } from './policy';
+import { resourceOf } from './resources';
 import { mask } from './mask';
 import { collectRequirements, type FieldRequirement } from './requirements';
 import { applyAuthorization } from './shield';
@@ -23,8 +25,12 @@ function wrapSensitive(field: AnyField, typeName: string, fieldName: string, req
     resolve: async (parent, args, ctx: SensitiveReadContext, info) => {
       const value: unknown = await resolve(parent, args, ctx, info);
       if (value === null || value === undefined) return value;
-      const mode = await sensitiveMode(ctx, sensitivity);
-      if (typeof mode !== 'string') throw mode;
+      const anywhere = await sensitiveMode(ctx, sensitivity);
+      if (typeof anywhere !== 'string') throw anywhere;
+      // The row decides: a scope (own records, a team) or a grant may cover some rows and not others.
+      const resource = resourceOf(typeName, parent as Record<string, unknown>);
+      const viewer = await ctx.viewer();
+      const mode = resource && viewer ? fieldMode(viewer, sensitivity.level, sensitivity.mask !== undefined, resource) : anywhere;
       // Shield has already refused HIDDEN; refusing again keeps this safe if the middleware is ever absent.
       if (mode === 'HIDDEN') throw forbidden();
       ctx.recordSensitiveRead(typeName, fieldName, String((parent as { id?: unknown }).id), mode);

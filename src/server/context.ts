@@ -5,7 +5,7 @@ import type { Actor } from '../audit/events';
 import { writeAuditEvents } from '../audit/writer';
 import type { SensitiveReadContext } from '../authz/transform';
 import type { Viewer } from '../authz/viewer';
-import { ROLE_CLEARANCES, classificationRank, isPermission, type Classification } from '../authz/permissions';
+import { toDecisionState } from '../authz/decision-state';
 import type { Tx } from '../db/client';
 import { RequestTransaction, withTenantTx } from '../db/tenant-tx';
 import { logger } from '../lib/logger';
@@ -73,19 +73,8 @@ export class RequestContext implements SensitiveReadContext {
       this.audit.record({ action: 'auth.token_refused', outcome: 'DENIED', resourceType: 'Session', resourceIds: [claims.sid], detail: { reason: refusal } });
       return null;
     }
-    const clearance = row.clearances
-      .filter((c): c is Classification => ROLE_CLEARANCES.includes(c as Classification))
-      .reduce<Classification>((best, c) => (classificationRank(c) > classificationRank(best) ? c : best), 'PUBLIC');
-    return {
-      tenantId: claims.tid,
-      userId: row.user_id,
-      sessionId: claims.sid,
-      email: row.email,
-      permissions: new Set(row.permissions.filter(isPermission)),
-      clearance,
-      roleKeys: row.role_keys,
-      teamIds: row.team_ids,
-    };
+    const state = toDecisionState(claims.tid, row.user_id, row, new Date());
+    return { ...state, sessionId: claims.sid, email: row.email, roleKeys: [...new Set(state.assignments.map((x) => x.roleKey))] };
   }
 
   recordDenial(coordinate: string, reason: string): void {

@@ -3,6 +3,9 @@ import type { RequestContext } from './context';
 import { usersByIds } from '../modules/identity/identity.repo';
 import { articlesByIds } from '../modules/knowledge/article.repo';
 import { customersByIds } from '../modules/crm/customer.repo';
+import { grantsByIds } from '../modules/access/grant.repo';
+import { rolesByIds } from '../modules/access/role.repo';
+import { memberIdsOfTeams, teamsByIds } from '../modules/access/team.repo';
 
 /** Rows by id, in the order of the ids, undefined where missing or not visible. */
 const byId = <T extends { id: string }>(ids: readonly string[], rows: T[]) => {
@@ -15,8 +18,13 @@ const byId = <T extends { id: string }>(ids: readonly string[], rows: T[]) => {
  * row-level security and the policy's predicates, so a key never reaches another tenant's row.
  */
 export function createLoaders(ctx: RequestContext) {
+  const user = new DataLoader(async (ids: readonly string[]) => byId(ids, await ctx.withTx((tx) => usersByIds(tx, ids))));
+  const users_ = async (ids: string[]) => {
+    const rows = await user.loadMany(ids);
+    return new Map(rows.flatMap((u) => (u && !(u instanceof Error) ? [[u.id, u] as const] : [])));
+  };
   return {
-    user: new DataLoader(async (ids: readonly string[]) => byId(ids, await ctx.withTx((tx) => usersByIds(tx, ids)))),
+    user,
     article: new DataLoader(async (ids: readonly string[]) => {
       const viewer = await ctx.requireViewer();
       return byId(ids, await ctx.withTx((tx) => articlesByIds(tx, viewer, ids)));
@@ -24,6 +32,15 @@ export function createLoaders(ctx: RequestContext) {
     customer: new DataLoader(async (ids: readonly string[]) => {
       const viewer = await ctx.requireViewer();
       return byId(ids, await ctx.withTx((tx) => customersByIds(tx, viewer, ids)));
+    }),
+    team: new DataLoader(async (ids: readonly string[]) => byId(ids, await ctx.withTx((tx) => teamsByIds(tx, ids)))),
+    role: new DataLoader(async (ids: readonly string[]) => byId(ids, await ctx.withTx((tx) => rolesByIds(tx, ids)))),
+    grant: new DataLoader(async (ids: readonly string[]) => byId(ids, await ctx.withTx((tx) => grantsByIds(tx, ids)))),
+    /** Members of teams: one statement for the member ids, then the user loader (one more) for all of them. */
+    teamMembers: new DataLoader(async (teamIds: readonly string[]) => {
+      const pairs = await ctx.withTx((tx) => memberIdsOfTeams(tx, teamIds));
+      const users = await users_(pairs.map((p) => p.userId));
+      return teamIds.map((t) => pairs.flatMap((p) => (p.teamId === t && users.has(p.userId) ? [users.get(p.userId)!] : [])));
     }),
   };
 }

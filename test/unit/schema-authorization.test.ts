@@ -4,6 +4,7 @@ import { collectRequirements, ROOT_TYPES } from '../../src/authz/requirements';
 import { buildRuleTree } from '../../src/authz/shield';
 import { PERMISSIONS } from '../../src/authz/permissions';
 import { SENSITIVE_LEVELS } from '../../src/authz/policy';
+import { REVEALABLE_FIELDS } from '../../src/modules/access/reveal.service';
 
 const schema = buildBaseSchema();
 const requirements = collectRequirements(schema);
@@ -55,5 +56,16 @@ describe('the schema is the source of truth for authorization', () => {
     const { mergeTypeDefs } = jest.requireActual('@graphql-tools/merge');
     const bad = makeExecutableSchema({ typeDefs: mergeTypeDefs([typeDefs(), 'type Query { x: Int @auth(requires: [NOT_A_PERMISSION]) }']) });
     expect(() => collectRequirements(bad)).toThrow(/invalid value \[NOT_A_PERMISSION\]|unknown permissions/);
+  });
+
+  it('lets revealField reveal exactly the maskable PII fields of the schema', () => {
+    const pii: Record<string, string[]> = {};
+    for (const r of requirements.filter((x) => x.sensitive?.level === 'PII' && x.sensitive.mask)) {
+      const [type, field] = r.coordinate.split('.');
+      (pii[type] ??= []).push(field);
+    }
+    expect(Object.fromEntries(Object.entries(REVEALABLE_FIELDS).map(([k, v]) => [k, [...v].sort()]))).toEqual(
+      Object.fromEntries(Object.entries(pii).map(([k, v]) => [k, v.sort()])),
+    );
   });
 });

@@ -78,11 +78,14 @@ export const roleAssignments = pgTable(
     ...tenantColumns(),
     userId: uuid('user_id').notNull(),
     roleId: uuid('role_id').notNull(),
-    /** TENANT for now; later TEAM, SPACE, OWN with scope_id. */
+    /** TENANT (whole tenant), TEAM (scope_id = team), SPACE (scope_id = space or category subtree), OWN (holder's records). */
     scopeType: text('scope_type').notNull().default('TENANT'),
     scopeId: uuid('scope_id'),
     createdBy: uuid('created_by'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Assignments are never deleted: a revoked one stays as history for explainAccess(at:). */
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    revokedBy: uuid('revoked_by'),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),

@@ -1,7 +1,8 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Tx } from '../../db/client';
 import { customers } from '../../db/schema';
-import { customerReadPredicate } from '../../authz/policy';
+import { predicate } from '../../authz/policy';
+import { RESOURCE_TYPES } from '../../authz/resources';
 import type { Viewer } from '../../authz/viewer';
 import type { Page } from '../../lib/pagination';
 import { keyset } from '../keyset';
@@ -20,12 +21,12 @@ const columns = {
 export type CustomerRow = { [K in keyof typeof columns]: (typeof customers.$inferSelect)[K] };
 
 export async function listCustomers(tx: Tx, viewer: Viewer, page: Page) {
-  const k = keyset(customers, page, customerReadPredicate(viewer, customers));
+  const k = keyset(customers, page, predicate(viewer, 'CUSTOMER_READ', RESOURCE_TYPES.Customer.columns));
   return tx.select({ ...columns, cursorAt: k.cursorAt }).from(customers).where(k.where).orderBy(...k.orderBy).limit(k.limit);
 }
 
 export async function customersByIds(tx: Tx, viewer: Viewer, ids: readonly string[]): Promise<CustomerRow[]> {
-  return tx.select(columns).from(customers).where(and(customerReadPredicate(viewer, customers), inArray(customers.id, [...ids])));
+  return tx.select(columns).from(customers).where(and(predicate(viewer, 'CUSTOMER_READ', RESOURCE_TYPES.Customer.columns), inArray(customers.id, [...ids])));
 }
 
 export async function insertCustomer(tx: Tx, values: typeof customers.$inferInsert): Promise<CustomerRow> {

@@ -2,6 +2,7 @@ import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor, Tx } from '../../db/client';
 import { queryRows } from '../../db/rows';
 import { roleAssignments, roles, sessions, tenants, users } from '../../db/schema';
+import { decisionStateColumns, type DecisionStateRow } from '../../authz/decision-state';
 
 export async function findTenantBySlug(ex: Executor, slug: string) {
   const [row] = await ex.select({ id: tenants.id, slug: tenants.slug }).from(tenants).where(eq(tenants.slug, slug));
@@ -57,20 +58,16 @@ export async function revokeSession(tx: Tx, sessionId: string, reason: string) {
     .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
 }
 
-export type ViewerRow = {
+export type ViewerRow = DecisionStateRow & {
   user_id: string;
   email: string;
   status: string;
   session_ok: boolean;
-  permissions: string[];
-  clearances: string[];
-  role_keys: string[];
-  team_ids: string[];
 };
 
 /**
  * Everything a request's decisions need, in one statement: the session (live, not revoked), the user
- * (active), their roles' permissions and clearances, and their teams.
+ * (active), and the user's decision state now (role assignments with scopes, teams, live grants).
  */
 export async function loadViewerRow(tx: Tx, userId: string, sessionId: string): Promise<ViewerRow | undefined> {
   const [row] = await queryRows<ViewerRow>(
@@ -78,18 +75,7 @@ export async function loadViewerRow(tx: Tx, userId: string, sessionId: string): 
     sql`
     select u.id as user_id, u.email, u.status,
       (s.revoked_at is null and s.expires_at > now()) as session_ok,
-      coalesce((select array_agg(distinct p) from ${roleAssignments} ra
-                  join ${roles} r on r.tenant_id = ra.tenant_id and r.id = ra.role_id,
-                  unnest(r.permissions) p
-                where ra.tenant_id = u.tenant_id and ra.user_id = u.id), '{}')::text[] as permissions,
-      coalesce((select array_agg(distinct r.clearance) from ${roleAssignments} ra
-                  join ${roles} r on r.tenant_id = ra.tenant_id and r.id = ra.role_id
-                where ra.tenant_id = u.tenant_id and ra.user_id = u.id), '{}')::text[] as clearances,
-      coalesce((select array_agg(distinct r.key) from ${roleAssignments} ra
-                  join ${roles} r on r.tenant_id = ra.tenant_id and r.id = ra.role_id
-                where ra.tenant_id = u.tenant_id and ra.user_id = u.id), '{}')::text[] as role_keys,
-      coalesce((select array_agg(tm.team_id) from team_members tm
-                where tm.tenant_id = u.tenant_id and tm.user_id = u.id), '{}')::text[] as team_ids
+      ${decisionStateColumns(sql`now()`)}
     from ${sessions} s
     join ${users} u on u.tenant_id = s.tenant_id and u.id = s.user_id
     where s.id = ${sessionId} and s.user_id = ${userId}`,
@@ -97,12 +83,29 @@ export async function loadViewerRow(tx: Tx, userId: string, sessionId: string): 
   return row;
 }
 
+/** A user's decision state at a moment (explainAccess at:), from assignment and grant history. */
+export async function loadDecisionStateRow(tx: Tx, userId: string, at: Date): Promise<(DecisionStateRow & { user_id: string }) | undefined> {
+  const [row] = await queryRows<DecisionStateRow & { user_id: string }>(
+    tx,
+    sql`select u.id as user_id, ${decisionStateColumns(sql`${at.toISOString()}::timestamptz`)} from ${users} u where u.id = ${userId}`,
+  );
+  return row;
+}
+
+/** Decision states of every active user of the tenant now (whoCanAccess). */
+export async function loadAllDecisionStateRows(tx: Tx): Promise<(DecisionStateRow & { user_id: string; email: string; display_name: string })[]> {
+  return queryRows(
+    tx,
+    sql`select u.id as user_id, u.email, u.display_name, ${decisionStateColumns(sql`now()`)} from ${users} u where u.status = 'ACTIVE' order by u.email`,
+  );
+}
+
 export async function rolesOfUser(ex: Executor, userId: string) {
   return ex
-    .select({ id: roles.id, key: roles.key, name: roles.name, permissions: roles.permissions, clearance: roles.clearance })
+    .select({ id: roles.id, key: roles.key, name: roles.name, permissions: roles.permissions, clearance: roles.clearance, builtIn: roles.builtIn })
     .from(roleAssignments)
     .innerJoin(roles, and(eq(roles.tenantId, roleAssignments.tenantId), eq(roles.id, roleAssignments.roleId)))
-    .where(eq(roleAssignments.userId, userId));
+    .where(and(eq(roleAssignments.userId, userId), isNull(roleAssignments.revokedAt)));
 }
 
 export async function usersByIds(ex: Executor, ids: readonly string[]) {

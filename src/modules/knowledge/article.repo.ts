@@ -1,7 +1,8 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Tx } from '../../db/client';
 import { articles } from '../../db/schema';
-import { articleReadPredicate } from '../../authz/policy';
+import { predicate } from '../../authz/policy';
+import { RESOURCE_TYPES } from '../../authz/resources';
 import type { Viewer } from '../../authz/viewer';
 import type { Page } from '../../lib/pagination';
 import { keyset } from '../keyset';
@@ -22,12 +23,12 @@ export type ArticleRow = { [K in keyof typeof columns]: (typeof articles.$inferS
 
 /** A page of the articles the viewer may read; the policy's predicate is part of the query. */
 export async function listArticles(tx: Tx, viewer: Viewer, page: Page) {
-  const k = keyset(articles, page, articleReadPredicate(viewer, articles));
+  const k = keyset(articles, page, predicate(viewer, 'ARTICLE_READ', RESOURCE_TYPES.Article.columns));
   return tx.select({ ...columns, cursorAt: k.cursorAt }).from(articles).where(k.where).orderBy(...k.orderBy).limit(k.limit);
 }
 
 export async function articlesByIds(tx: Tx, viewer: Viewer, ids: readonly string[]): Promise<ArticleRow[]> {
-  return tx.select(columns).from(articles).where(and(articleReadPredicate(viewer, articles), inArray(articles.id, [...ids])));
+  return tx.select(columns).from(articles).where(and(predicate(viewer, 'ARTICLE_READ', RESOURCE_TYPES.Article.columns), inArray(articles.id, [...ids])));
 }
 
 export async function insertArticle(tx: Tx, values: typeof articles.$inferInsert): Promise<ArticleRow> {

@@ -1,0 +1,35 @@
+import { articles, customers } from '../db/schema';
+import type { Resource, ResourceColumns } from './policy';
+
+/**
+ * Each protected type: how a loaded row becomes a policy Resource, and which columns hold the same
+ * fields in SQL. Adding a protected type means adding it here, nowhere else.
+ */
+type Row = Record<string, unknown>;
+
+export const RESOURCE_TYPES = {
+  Article: {
+    table: articles,
+    columns: { type: 'Article', tenantId: articles.tenantId, id: articles.id, classification: articles.classification, ownerId: articles.authorId },
+    fromRow: (r: Row): Resource => ({ type: 'Article', id: String(r.id), classification: r.classification as string, ownerId: (r.authorId as string | null) ?? null }),
+  },
+  Customer: {
+    table: customers,
+    columns: { type: 'Customer', tenantId: customers.tenantId, id: customers.id, ownerId: customers.ownerId },
+    fromRow: (r: Row): Resource => ({ type: 'Customer', id: String(r.id), ownerId: (r.ownerId as string | null) ?? null }),
+  },
+} satisfies Record<string, { table: unknown; columns: ResourceColumns; fromRow: (r: Row) => Resource }>;
+
+export type ResourceType = keyof typeof RESOURCE_TYPES;
+export const isResourceType = (t: string): t is ResourceType => t in RESOURCE_TYPES;
+
+export function resourceOf(typeName: string, row: Row): Resource | undefined {
+  return isResourceType(typeName) ? RESOURCE_TYPES[typeName].fromRow(row) : undefined;
+}
+
+/** The resource type a permission is about, for grants and requests (others cannot be granted per resource). */
+export function resourceTypeOfPermission(permission: string): ResourceType | undefined {
+  if (permission.startsWith('ARTICLE_')) return 'Article';
+  if (permission.startsWith('CUSTOMER_') || permission.startsWith('PII_')) return 'Customer';
+  return undefined;
+}
