@@ -3,3 +3,4 @@ export * from './tables/identity';
 export * from './tables/knowledge';
 export * from './tables/crm';
 export * from './tables/audit';
+export * from './tables/authn';
