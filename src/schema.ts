@@ -7,6 +7,7 @@ import { applyAuthorizationTransform } from './authz/transform';
 import { auditResolvers } from './audit/audit.resolvers';
 import { customerResolvers } from './modules/crm/customer.resolvers';
 import { identityResolvers } from './modules/identity/identity.resolvers';
+import { lifecycleResolvers } from './modules/identity/lifecycle.resolvers';
 import { articleResolvers } from './modules/knowledge/article.resolvers';
 import { nodeResolvers } from './modules/node/node.resolvers';
 
@@ -34,7 +35,7 @@ export const typeDefs = () => mergeTypeDefs(loadFilesSync(path.join(SCHEMA_DIR, 
 export function buildBaseSchema(): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: typeDefs(),
-    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, articleResolvers, customerResolvers, auditResolvers]),
+    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, lifecycleResolvers, articleResolvers, customerResolvers, auditResolvers]),
   });
 }
 

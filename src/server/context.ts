@@ -70,7 +70,11 @@ export class RequestContext implements SensitiveReadContext {
     const refusal = !row ? 'session not found' : !row.session_ok ? 'session ended' : row.status !== 'ACTIVE' ? `account ${row.status.toLowerCase()}` : undefined;
     if (refusal || !row) {
       this.failure = 'Session is no longer valid';
-      this.audit.record({ action: 'auth.token_refused', outcome: 'DENIED', resourceType: 'Session', resourceIds: [claims.sid], detail: { reason: refusal } });
+      this.audit.record({ action: 'auth.token_refused', outcome: 'DENIED', resourceType: 'Session', resourceIds: [claims.sid], detail: { reason: refusal, ip: this.client.ip ?? null } });
+      // An offboarded user's old token: a security event for the analysts and the leaver report.
+      if (row?.offboarded) {
+        this.audit.record({ action: 'security.leaver_access_attempt', outcome: 'DENIED', resourceType: 'User', resourceIds: [row.user_id], detail: { credential: 'access token', ip: this.client.ip ?? null } });
+      }
       return null;
     }
     const clearance = row.clearances
@@ -85,6 +89,12 @@ export class RequestContext implements SensitiveReadContext {
       clearance,
       roleKeys: row.role_keys,
       teamIds: row.team_ids,
+      mfa: {
+        at: row.mfa_at ? new Date(row.mfa_at) : null,
+        enrolled: row.mfa_enrolled,
+        required: (row.mfa_required_roles ?? []).some((r) => row.role_keys.includes(r)),
+        maxAgeSeconds: Math.min(row.step_up_max_age ?? Infinity, this.services.config.authn.stepUpMaxAge),
+      },
     };
   }
 
