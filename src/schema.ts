@@ -8,6 +8,7 @@ import { auditResolvers } from './audit/audit.resolvers';
 import { customerResolvers } from './modules/crm/customer.resolvers';
 import { identityResolvers } from './modules/identity/identity.resolvers';
 import { lifecycleResolvers } from './modules/identity/lifecycle.resolvers';
+import { ssoResolvers } from './modules/identity/sso.resolvers';
 import { articleResolvers } from './modules/knowledge/article.resolvers';
 import { nodeResolvers } from './modules/node/node.resolvers';
 
@@ -35,7 +36,7 @@ export const typeDefs = () => mergeTypeDefs(loadFilesSync(path.join(SCHEMA_DIR, 
 export function buildBaseSchema(): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: typeDefs(),
-    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, lifecycleResolvers, articleResolvers, customerResolvers, auditResolvers]),
+    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, lifecycleResolvers, ssoResolvers, articleResolvers, customerResolvers, auditResolvers]),
   });
 }
 
