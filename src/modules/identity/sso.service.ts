@@ -157,7 +157,6 @@ export async function completeSso(ctx: RequestContext, input: { tenant: string; 
     }
     if (user.status !== 'ACTIVE') return { error: `account ${user.status}`, userId: user.id, offboarded: Boolean(user.offboardedAt) } as const;
     await setRoles(tx, tenant.id, user.id, await roleIdsByKeys(tx, roleKeys));
-    const amr = Array.isArray(claims.amr) ? claims.amr : [];
     const session = await insertSession(tx, {
       tenantId: tenant.id,
       userId: user.id,
@@ -165,9 +164,8 @@ export async function completeSso(ctx: RequestContext, input: { tenant: string; 
       expiresAt: new Date(Date.now() + ctx.services.config.jwt.refreshTtl * 1000),
       userAgent: ctx.client.userAgent?.slice(0, 300),
       ip: ctx.client.ip,
+      // The provider's own MFA (amr) is not taken as Warden's second factor: step-up still asks for verifyMfa.
       authMethod: 'SSO',
-      // The provider says it did multi-factor authentication (RFC 8176 "mfa"): this session counts as verified.
-      ...(amr.includes('mfa') && { mfaAt: new Date() }),
     });
     await writeAuditEvents(tx, { tenantId: tenant.id, actorId: user.id, sessionId: session.id }, ctx.requestId, [
       { action: 'auth.login', outcome: 'ALLOWED', resourceType: 'User', resourceIds: [user.id], detail: { method: 'SSO', issuer: provider.issuer, provisioned, roles: roleKeys, ip: ctx.client.ip ?? null } },
