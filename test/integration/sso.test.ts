@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SignJWT, UnsecuredJWT, exportSPKI, generateKeyPair, importJWK, type JWK } from 'jose';
+import { SignJWT, UnsecuredJWT, exportSPKI, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { createTestServer, type TestServer } from '../testkit/server';
 import { startOidcProvider, type TestProvider } from '../testkit/oidc-provider';
 
