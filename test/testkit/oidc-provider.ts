@@ -34,7 +34,8 @@ export async function startOidcProvider(): Promise<TestProvider> {
   const clientSecret = 'a-client-secret-that-is-long-enough-for-hs256';
   const redirectUri = 'http://127.0.0.1:9/callback';
 
-  let provider: Provider | undefined;
+  // The provider needs its issuer URL, hence the port, hence the server first.
+  const ref: { provider?: Provider } = {};
   const server = http.createServer((req, res) => {
     hits.push(req.url?.split('?')[0] ?? '');
     if (req.url?.startsWith('/interaction/')) {
@@ -44,24 +45,27 @@ export async function startOidcProvider(): Promise<TestProvider> {
       });
       return;
     }
-    void provider!.callback()(req, res);
+    void ref.provider!.callback()(req, res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   let loginAs = '';
   async function interact(req: http.IncomingMessage, res: http.ServerResponse) {
-    const details = await provider!.interactionDetails(req, res);
+    const details = await ref.provider!.interactionDetails(req, res);
     if (details.prompt.name === 'login') {
-      await provider!.interactionFinished(req, res, { login: { accountId: loginAs } }, { mergeWithLastSubmission: false });
+      await ref.provider!.interactionFinished(req, res, { login: { accountId: loginAs } }, { mergeWithLastSubmission: false });
       return;
     }
-    const grant = new provider!.Grant({ accountId: details.session!.accountId, clientId: details.params.client_id as string });
+    const grant = new ref.provider!.Grant({ accountId: details.session!.accountId, clientId: details.params.client_id as string });
     grant.addOIDCScope(String(details.params.scope));
-    await provider!.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
+    await ref.provider!.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
   }
 
-  provider = new Provider(issuer, {
+  // The provider warns about Node 20 and its in-memory adapter at start-up: expected in a test.
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => (String(args[0]).startsWith('oidc-provider') ? undefined : warn(...args));
+  ref.provider = new Provider(issuer, {
     clients: [
       {
         client_id: clientId,
@@ -84,7 +88,10 @@ export async function startOidcProvider(): Promise<TestProvider> {
     features: { devInteractions: { enabled: false } },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     cookies: { keys: ['test-cookie-key'] },
+    ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Session: 3600, Grant: 3600 },
   });
+
+  console.warn = warn;
 
   /** Follow redirects with a cookie jar until the provider sends the browser to the client's redirect URI. */
   async function authorize(url: string, sub: string): Promise<URLSearchParams> {
