@@ -85,6 +85,20 @@ describe('single sign-on with OpenID Connect, against a real provider started in
     expect((await (await signIn('u-1001')).ok<Me>(ME)).me.roles).toEqual([]);
   });
 
+  it('refuses an offboarded user at the provider\'s door, with a leaver security event', async () => {
+    const admin = await server.as('admin');
+    const mei = await signIn('u-1001');
+    const meiId = (await mei.ok<{ me: { user: { id: string } } }>('{ me { user { id } } }')).me.user.id;
+    const leadId = (await (await server.as('lead')).ok<{ me: { user: { id: string } } }>('{ me { user { id } } }')).me.user.id;
+    await admin.ok('mutation($i: OffboardUserInput!) { offboardUser(input: $i) { revokedSessions } }', { i: { userId: meiId, transferToUserId: leadId, reason: 'left' } });
+    const start = await begin();
+    const params = await idp.authorize(start.authorizationUrl, 'u-1001');
+    const r = await server.client().request(COMPLETE, { i: { tenant: 'acme', state: start.state, code: params.get('code') } });
+    expect(r.errors?.[0]).toMatchObject({ message: 'Sign-in with the identity provider failed', extensions: { code: 'UNAUTHENTICATED' } });
+    const report = await admin.ok<{ leaverReport: { attemptsAfter: { detail: string }[] } }>('query($id: ID!) { leaverReport(userId: $id) { attemptsAfter { detail } } }', { id: meiId });
+    expect(report.leaverReport.attemptsAfter.map((a) => JSON.parse(a.detail).credential)).toContain('single sign-on');
+  });
+
   it('accepts an ID token the client obtained itself, when it carries the nonce, and each state only once', async () => {
     const start = await begin();
     const url = new URL(`${idp.issuer}/auth`);
@@ -111,7 +125,7 @@ describe('single sign-on with OpenID Connect, against a real provider started in
     });
     afterAll(() => new Promise<void>((r) => jkuServer.close(() => r())));
 
-    const claims = (nonce: string, over: Record<string, unknown> = {}) => ({ sub: 'u-1001', email: 'mei.chen@acme.test', email_verified: true, nonce, ...over });
+    const claims = (nonce: string, over: Record<string, unknown> = {}) => ({ sub: 'u-1002', email: 'omar@acme.test', email_verified: true, nonce, ...over });
     const sign = async (payload: Record<string, unknown>, opts: { key?: JWK; kid?: string; header?: Record<string, unknown>; iss?: string; aud?: string; exp?: number } = {}) => {
       const key = await importJWK(opts.key ?? idp.privateJwk, 'RS256');
       const now = Math.floor(Date.now() / 1000);
