@@ -2,6 +2,7 @@ import type { Config } from './config';
 import { loadSigningKeys } from './authn/keys';
 import { TokenService } from './authn/tokens';
 import { AuditBus } from './audit/bus';
+import { SessionBus } from './authn/session-bus';
 import { createDatabase } from './db/client';
 import { migrate } from './db/migrate';
 import { hasAnyTenant } from './db/seed/tenant';
@@ -24,13 +25,17 @@ export async function createServices(config: Config): Promise<Services & { close
     const auditBus = new AuditBus(database);
     await auditBus.start();
     const sweeper = startGrantSweeper(database.db, 15_000);
+    const sessionBus = new SessionBus(database);
+    await sessionBus.start();
     return {
       config,
       database,
       tokens,
       auditBus,
+      sessionBus,
       async close() {
         sweeper.stop();
+        await sessionBus.stop();
         await auditBus.stop();
         await database.close();
       },

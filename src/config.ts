@@ -14,6 +14,14 @@ const schema = z.object({
   /** Access-token lifetime in seconds; capped at 15 minutes. */
   WARDEN_ACCESS_TOKEN_TTL: z.coerce.number().int().min(30).max(900).default(900),
   WARDEN_REFRESH_TOKEN_TTL: z.coerce.number().int().min(300).default(30 * 24 * 3600),
+  /** Step-up: how recent a session's second factor must be for @mfa fields, seconds (tenants may lower it). */
+  WARDEN_STEP_UP_MAX_AGE: z.coerce.number().int().min(30).max(86_400).default(900),
+  WARDEN_PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(128).default(12),
+  /** Failures per account (and per client address) before lockout; the lock doubles with each further failure. */
+  WARDEN_LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).default(5),
+  WARDEN_IP_LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).default(50),
+  WARDEN_LOCKOUT_BASE_SECONDS: z.coerce.number().int().min(1).default(30),
+  WARDEN_TOTP_ISSUER: z.string().min(1).default('Warden'),
   WARDEN_SEED_DEMO: z.enum(['auto', 'always', 'never']).default('auto'),
   WARDEN_MAX_DEPTH: z.coerce.number().int().min(2).default(10),
   WARDEN_MAX_TOKENS: z.coerce.number().int().min(50).default(2000),
@@ -31,6 +39,12 @@ export type Config = {
   dataDir: string;
   jwt: { privateKeyPem: string | undefined; issuer: string; audience: string; accessTtl: number; refreshTtl: number };
   seedDemo: 'auto' | 'always' | 'never';
+  authn: {
+    stepUpMaxAge: number;
+    passwordMinLength: number;
+    lockout: { accountThreshold: number; ipThreshold: number; baseSeconds: number; maxSeconds: number; windowSeconds: number };
+    totpIssuer: string;
+  };
   limits: { maxDepth: number; maxTokens: number; maxCost: number; maxDirectives: number };
   shutdownGraceMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -62,6 +76,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       refreshTtl: e.WARDEN_REFRESH_TOKEN_TTL,
     },
     seedDemo: e.WARDEN_SEED_DEMO,
+    authn: {
+      stepUpMaxAge: e.WARDEN_STEP_UP_MAX_AGE,
+      passwordMinLength: e.WARDEN_PASSWORD_MIN_LENGTH,
+      lockout: {
+        accountThreshold: e.WARDEN_LOCKOUT_THRESHOLD,
+        ipThreshold: e.WARDEN_IP_LOCKOUT_THRESHOLD,
+        baseSeconds: e.WARDEN_LOCKOUT_BASE_SECONDS,
+        maxSeconds: 15 * 60,
+        windowSeconds: 15 * 60,
+      },
+      totpIssuer: e.WARDEN_TOTP_ISSUER,
+    },
     limits: {
       maxDepth: e.WARDEN_MAX_DEPTH,
       maxTokens: e.WARDEN_MAX_TOKENS,

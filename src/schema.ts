@@ -7,6 +7,8 @@ import { applyAuthorizationTransform } from './authz/transform';
 import { auditResolvers } from './audit/audit.resolvers';
 import { customerResolvers } from './modules/crm/customer.resolvers';
 import { identityResolvers } from './modules/identity/identity.resolvers';
+import { lifecycleResolvers } from './modules/identity/lifecycle.resolvers';
+import { ssoResolvers } from './modules/identity/sso.resolvers';
 import { articleResolvers } from './modules/knowledge/article.resolvers';
 import { nodeResolvers } from './modules/node/node.resolvers';
 import { accessResolvers } from './modules/access/access.resolvers';
@@ -35,7 +37,7 @@ export const typeDefs = () => mergeTypeDefs(loadFilesSync(path.join(SCHEMA_DIR, 
 export function buildBaseSchema(): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: typeDefs(),
-    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, articleResolvers, customerResolvers, auditResolvers, accessResolvers]),
+    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, lifecycleResolvers, ssoResolvers, articleResolvers, customerResolvers, auditResolvers, accessResolvers]),
   });
 }
 

@@ -126,7 +126,8 @@ export type AccessStepKind =
 export type Article = Node & {
   __typename?: 'Article';
   author?: Maybe<User>;
-  body: Scalars['String']['output'];
+  /** Null with MFA_REQUIRED on CONFIDENTIAL and RESTRICTED articles until the session has a fresh second factor. */
+  body?: Maybe<Scalars['String']['output']>;
   classification: Classification;
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
@@ -213,11 +214,25 @@ export type AuthPayload = {
   tokenType: Scalars['String']['output'];
 };
 
+export type ChangePasswordInput = {
+  currentPassword: Scalars['String']['input'];
+  newPassword: Scalars['String']['input'];
+};
+
 export type Classification =
   | 'CONFIDENTIAL'
   | 'INTERNAL'
   | 'PUBLIC'
   | 'RESTRICTED';
+
+export type CompleteSsoInput = {
+  /** The authorization code from the redirect (exchanged with PKCE). */
+  code?: InputMaybe<Scalars['String']['input']>;
+  /** Or an ID token obtained by the client from the same provider, carrying the nonce. */
+  idToken?: InputMaybe<Scalars['String']['input']>;
+  state: Scalars['String']['input'];
+  tenant: Scalars['String']['input'];
+};
 
 export type CreateArticleInput = {
   body: Scalars['String']['input'];
@@ -276,6 +291,65 @@ export type GrantAccessInput = {
   userId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+export type GroupRoleMappingInput = {
+  group: Scalars['String']['input'];
+  roles: Array<Scalars['String']['input']>;
+};
+
+/** The tenant's OpenID Connect identity provider. */
+export type IdentityProvider = {
+  __typename?: 'IdentityProvider';
+  /** Signature algorithms accepted on ID tokens. */
+  algorithms: Array<Scalars['String']['output']>;
+  authorizationEndpoint: Scalars['String']['output'];
+  clientId: Scalars['String']['output'];
+  /** The ID-token claim that lists the user's groups. */
+  groupsClaim: Scalars['String']['output'];
+  issuer: Scalars['String']['output'];
+  jwksUri: Scalars['String']['output'];
+  /** JSON object: group name -> role keys. */
+  roleMapping: Scalars['String']['output'];
+  tokenEndpoint: Scalars['String']['output'];
+};
+
+export type IdentityProviderInput = {
+  /** Allowed: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA. Default [RS256]. */
+  algorithms?: InputMaybe<Array<Scalars['String']['input']>>;
+  authorizationEndpoint: Scalars['String']['input'];
+  clientId: Scalars['String']['input'];
+  /** For the authorization-code exchange; omit for a public client (PKCE only). */
+  clientSecret?: InputMaybe<Scalars['String']['input']>;
+  groupsClaim?: InputMaybe<Scalars['String']['input']>;
+  /** The provider's issuer (iss), exactly. */
+  issuer: Scalars['String']['input'];
+  jwksUri: Scalars['String']['input'];
+  /** Group -> role keys, e.g. [{ group: "support-leads", roles: ["support_lead"] }]. */
+  roleMapping: Array<GroupRoleMappingInput>;
+  tokenEndpoint: Scalars['String']['input'];
+};
+
+export type LeaverReport = {
+  __typename?: 'LeaverReport';
+  /** Attempts to use the leaver's old tokens or password after offboarding. */
+  attemptsAfter: Array<LeaverReportEntry>;
+  offboardedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Sensitive reads (customer PII, step-up fields) in the 30 days before offboarding (or before now). */
+  reads: Array<LeaverReportEntry>;
+  user: User;
+};
+
+/** One line of a leaver report: an audit event of or about the leaver. */
+export type LeaverReportEntry = {
+  __typename?: 'LeaverReportEntry';
+  action: Scalars['String']['output'];
+  detail: Scalars['String']['output'];
+  field?: Maybe<Scalars['String']['output']>;
+  occurredAt: Scalars['DateTime']['output'];
+  outcome: AuditOutcome;
+  resourceIds: Array<Scalars['ID']['output']>;
+  resourceType?: Maybe<Scalars['String']['output']>;
+};
+
 export type LoginInput = {
   email: Scalars['String']['input'];
   password: Scalars['String']['input'];
@@ -291,11 +365,57 @@ export type MaskKind =
   | 'PHONE'
   | 'REDACT';
 
+export type MfaPolicy = {
+  __typename?: 'MfaPolicy';
+  requiredForRoles: Array<Scalars['String']['output']>;
+  stepUpMaxAgeSeconds: Scalars['Int']['output'];
+};
+
+export type MfaPolicyInput = {
+  /** Role keys (admin, support_lead, ...) whose holders must pass a second factor after signing in. */
+  requiredForRoles: Array<Scalars['String']['input']>;
+  /** Step-up age for @mfa fields, seconds (30 up to the server's WARDEN_STEP_UP_MAX_AGE); null keeps the server's. */
+  stepUpMaxAgeSeconds?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Second factor of the signed-in viewer. */
+export type MfaStatus = {
+  __typename?: 'MfaStatus';
+  /** A TOTP authenticator is enrolled and confirmed. */
+  enrolled: Scalars['Boolean']['output'];
+  /** verifiedAt is recent enough for step-up fields (@mfa). */
+  fresh: Scalars['Boolean']['output'];
+  /** How recent verifiedAt must be for step-up fields, seconds. */
+  maxAgeSeconds: Scalars['Int']['output'];
+  /** The tenant's policy requires a second factor for one of the viewer's roles. */
+  required: Scalars['Boolean']['output'];
+  /** When this session last passed a second factor. */
+  verifiedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+export type MfaVerification = {
+  __typename?: 'MfaVerification';
+  /** TOTP or RECOVERY_CODE */
+  method: Scalars['String']['output'];
+  recoveryCodesLeft: Scalars['Int']['output'];
+  verifiedAt: Scalars['DateTime']['output'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   addTeamMember: Team;
   approveAccessRequest: AccessRequest;
   assignRole: RoleAssignment;
+  /** Begin signing in with the tenant's provider (authorization code with PKCE). */
+  beginSso: SsoStart;
+  /** Change the password (argon2id; minimum length; common passwords refused). Other sessions are ended. */
+  changePassword: Scalars['Int']['output'];
+  /** Finish signing in: the user is provisioned on first sign-in and their roles follow their groups. */
+  completeSso: AuthPayload;
+  /** Set (or replace) the tenant's OpenID Connect provider. */
+  configureIdentityProvider: IdentityProvider;
+  /** Finish enrolment with a current code: the session counts as verified, and recovery codes are returned once. */
+  confirmTotp: TotpConfirmation;
   createArticle: Article;
   createCustomer: Customer;
   createRole: Role;
@@ -303,25 +423,53 @@ export type Mutation = {
   /** Delete a custom role that was never assigned (assignments are history). */
   deleteRole: Scalars['Boolean']['output'];
   denyAccessRequest: AccessRequest;
+  /** Start TOTP enrolment (RFC 6238). Refused when an authenticator is already enrolled. */
+  enrollTotp: TotpEnrollment;
   /** Grant one permission on one resource until expiresAt. The granter must hold the permission through a role. */
   grantAccess: AccessGrant;
   /** Sign in with a password. Wrong password and unknown user give the same UNAUTHENTICATED error. */
   login: AuthPayload;
   /** End the current session: its access and refresh tokens are refused from the next request. */
   logout: Scalars['Boolean']['output'];
+  /**
+   * Offboard a user at once: account disabled, every session, refresh token and API token revoked, roles,
+   * grants and pending access requests withdrawn, owned customers, articles and tickets transferred.
+   * Offboarding yourself or the last administrator is BAD_USER_INPUT.
+   */
+  offboardUser: Offboarding;
+  /** Lift a suspension. */
+  reactivateUser: User;
   /** Exchange a refresh token for new tokens. The presented refresh token stops working. */
   refreshSession: AuthPayload;
+  /** Replace the recovery codes; the old ones stop working. */
+  regenerateRecoveryCodes: Array<Scalars['String']['output']>;
   removeTeamMember: Team;
   /** Ask for time-bound access; an approver other than you decides. */
   requestAccess: AccessRequest;
+  /** Remove a user's authenticator and recovery codes (lost device); their sessions are revoked. */
+  resetUserMfa: Scalars['Boolean']['output'];
   /** The full value of one sensitive field, once, with a reason that is audited. */
   revealField?: Maybe<Scalars['String']['output']>;
   revokeGrant: AccessGrant;
+  /** End the viewer's other sessions (and this one too with includeCurrent). Returns how many were ended. */
+  revokeMySessions: Scalars['Int']['output'];
+  /** End one of the viewer's sessions. */
+  revokeSession: Scalars['Boolean']['output'];
+  /** End every session of a user. Returns how many were ended. */
+  revokeUserSessions: Scalars['Int']['output'];
+  /** Issue a new SCIM bearer token; the previous one stops working. transferTo receives what deactivated users owned. */
+  rotateScimToken: ScimToken;
+  /** Which roles must use a second factor, and the step-up age. */
+  setMfaPolicy: MfaPolicy;
+  /** Suspend a user (temporary, reversible): sessions are ended and sign-in refused until reactivated. */
+  suspendUser: User;
   /** Revoke an assignment; it applies on the next request and stays as history. */
   unassignRole: RoleAssignment;
   updateArticle: Article;
   updateCustomer: Customer;
   updateRole: Role;
+  /** Pass a second factor (a TOTP code or a recovery code): raises this session's assurance for step-up fields. */
+  verifyMfa: MfaVerification;
   /** Withdraw your own pending request. */
   withdrawAccessRequest: AccessRequest;
 };
@@ -341,6 +489,32 @@ export type MutationApproveAccessRequestArgs = {
 
 export type MutationAssignRoleArgs = {
   input: AssignRoleInput;
+};
+
+
+export type MutationBeginSsoArgs = {
+  redirectUri: Scalars['String']['input'];
+  tenant: Scalars['String']['input'];
+};
+
+
+export type MutationChangePasswordArgs = {
+  input: ChangePasswordInput;
+};
+
+
+export type MutationCompleteSsoArgs = {
+  input: CompleteSsoInput;
+};
+
+
+export type MutationConfigureIdentityProviderArgs = {
+  input: IdentityProviderInput;
+};
+
+
+export type MutationConfirmTotpArgs = {
+  code: Scalars['String']['input'];
 };
 
 
@@ -386,6 +560,16 @@ export type MutationLoginArgs = {
 };
 
 
+export type MutationOffboardUserArgs = {
+  input: OffboardUserInput;
+};
+
+
+export type MutationReactivateUserArgs = {
+  userId: Scalars['ID']['input'];
+};
+
+
 export type MutationRefreshSessionArgs = {
   refreshToken: Scalars['String']['input'];
 };
@@ -402,6 +586,11 @@ export type MutationRequestAccessArgs = {
 };
 
 
+export type MutationResetUserMfaArgs = {
+  userId: Scalars['ID']['input'];
+};
+
+
 export type MutationRevealFieldArgs = {
   field: Scalars['String']['input'];
   reason: Scalars['String']['input'];
@@ -412,6 +601,37 @@ export type MutationRevealFieldArgs = {
 export type MutationRevokeGrantArgs = {
   id: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
+};
+
+
+export type MutationRevokeMySessionsArgs = {
+  includeCurrent?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+export type MutationRevokeSessionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRevokeUserSessionsArgs = {
+  userId: Scalars['ID']['input'];
+};
+
+
+export type MutationRotateScimTokenArgs = {
+  transferToUserId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type MutationSetMfaPolicyArgs = {
+  input: MfaPolicyInput;
+};
+
+
+export type MutationSuspendUserArgs = {
+  reason: Scalars['String']['input'];
+  userId: Scalars['ID']['input'];
 };
 
 
@@ -435,6 +655,11 @@ export type MutationUpdateRoleArgs = {
 };
 
 
+export type MutationVerifyMfaArgs = {
+  code: Scalars['String']['input'];
+};
+
+
 export type MutationWithdrawAccessRequestArgs = {
   id: Scalars['ID']['input'];
 };
@@ -442,6 +667,33 @@ export type MutationWithdrawAccessRequestArgs = {
 /** An object with a globally unique, opaque id. */
 export type Node = {
   id: Scalars['ID']['output'];
+};
+
+export type OffboardUserInput = {
+  reason: Scalars['String']['input'];
+  /** Receives the leaver's customers, articles and tickets. */
+  transferToUserId: Scalars['ID']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+/** What offboarding did, all in one transaction. */
+export type Offboarding = {
+  __typename?: 'Offboarding';
+  offboardedAt: Scalars['DateTime']['output'];
+  removedRoles: Array<Scalars['String']['output']>;
+  revokedSessions: Scalars['Int']['output'];
+  transferred: OwnershipTransfer;
+  transferredTo: User;
+  user: User;
+  /** Grants and pending access requests withdrawn (none until grants exist). */
+  withdrawnGrants: Scalars['Int']['output'];
+};
+
+export type OwnershipTransfer = {
+  __typename?: 'OwnershipTransfer';
+  articles: Scalars['Int']['output'];
+  customers: Scalars['Int']['output'];
+  tickets: Scalars['Int']['output'];
 };
 
 export type PageInfo = {
@@ -482,10 +734,17 @@ export type Query = {
   /** Why a user may or may not use a permission on a resource, now or at a past moment. */
   explainAccess: AccessExplanation;
   grants: AccessGrantConnection;
+  identityProvider?: Maybe<IdentityProvider>;
+  /** What a user read in the last 30 days before leaving, and any attempt to use their credentials since. */
+  leaverReport?: Maybe<LeaverReport>;
   /** The signed-in viewer. */
   me?: Maybe<Viewer>;
+  /** The tenant's MFA policy. */
+  mfaPolicy: MfaPolicy;
   /** The viewer's own access requests. */
   myAccessRequests: Array<AccessRequest>;
+  /** The viewer's live sessions, most recently used first. */
+  mySessions: Array<Session>;
   /** Any object by its global id, if the viewer may see it; otherwise null. */
   node?: Maybe<Node>;
   roleAssignments: Array<RoleAssignment>;
@@ -549,6 +808,11 @@ export type QueryGrantsArgs = {
 };
 
 
+export type QueryLeaverReportArgs = {
+  userId: Scalars['ID']['input'];
+};
+
+
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
 };
@@ -602,6 +866,13 @@ export type RoleAssignment = Node & {
   user: User;
 };
 
+/** The SCIM bearer token, shown once. */
+export type ScimToken = {
+  __typename?: 'ScimToken';
+  baseUrl: Scalars['String']['output'];
+  token: Scalars['String']['output'];
+};
+
 /** Where a role assignment applies. */
 export type Scope = {
   __typename?: 'Scope';
@@ -631,11 +902,37 @@ export type SensitiveLevel =
   /** Customer personal data (PII_READ_FULL / PII_READ_MASKED). */
   | 'PII';
 
+/** A signed-in session (one device or client). */
+export type Session = {
+  __typename?: 'Session';
+  /** PASSWORD or SSO */
+  authMethod: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  /** The session this request comes from. */
+  current: Scalars['Boolean']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  ip?: Maybe<Scalars['String']['output']>;
+  lastSeenAt: Scalars['DateTime']['output'];
+  mfaVerifiedAt?: Maybe<Scalars['DateTime']['output']>;
+  userAgent?: Maybe<Scalars['String']['output']>;
+};
+
 export type SimulationInput = {
   /** Roles to add (tenant-wide) for the simulation. */
   addRoleIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** Roles to take away from the user for the simulation. */
   removeRoleIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+};
+
+/** Where to send the browser to sign in with the provider. */
+export type SsoStart = {
+  __typename?: 'SsoStart';
+  authorizationUrl: Scalars['String']['output'];
+  /** The nonce the ID token must carry (for clients that obtain the ID token themselves). */
+  nonce: Scalars['String']['output'];
+  /** Echo back to completeSso with the code (or the ID token). */
+  state: Scalars['String']['output'];
 };
 
 export type Subscription = {
@@ -655,6 +952,19 @@ export type Team = Node & {
   lead?: Maybe<User>;
   members: Array<User>;
   name: Scalars['String']['output'];
+};
+
+export type TotpConfirmation = {
+  __typename?: 'TotpConfirmation';
+  /** Single-use recovery codes. Shown once: only their hashes are kept. */
+  recoveryCodes: Array<Scalars['String']['output']>;
+};
+
+/** A new TOTP secret: put otpauthUri in an authenticator app (as a QR code), then confirmTotp with a code. */
+export type TotpEnrollment = {
+  __typename?: 'TotpEnrollment';
+  otpauthUri: Scalars['String']['output'];
+  secret: Scalars['String']['output'];
 };
 
 export type UpdateArticleInput = {
@@ -697,6 +1007,8 @@ export type UserStatus =
 export type Viewer = {
   __typename?: 'Viewer';
   clearance: Classification;
+  /** Second-factor state of this session and account. */
+  mfa: MfaStatus;
   permissions: Array<Permission>;
   roles: Array<Role>;
   sessionId: Scalars['ID']['output'];
@@ -810,7 +1122,9 @@ export type ResolversTypes = {
   AuditOutcome: AuditOutcome;
   AuthPayload: ResolverTypeWrapper<AuthPayload>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ChangePasswordInput: ChangePasswordInput;
   Classification: Classification;
+  CompleteSsoInput: CompleteSsoInput;
   CreateArticleInput: CreateArticleInput;
   CreateCustomerInput: CreateCustomerInput;
   CreateRoleInput: CreateRoleInput;
@@ -819,26 +1133,43 @@ export type ResolversTypes = {
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   GrantAccessInput: GrantAccessInput;
+  GroupRoleMappingInput: GroupRoleMappingInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  IdentityProvider: ResolverTypeWrapper<IdentityProvider>;
+  IdentityProviderInput: IdentityProviderInput;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  LeaverReport: ResolverTypeWrapper<Omit<LeaverReport, 'user'> & { user: ResolversTypes['User'] }>;
+  LeaverReportEntry: ResolverTypeWrapper<LeaverReportEntry>;
   LoginInput: LoginInput;
   MaskKind: MaskKind;
+  MfaPolicy: ResolverTypeWrapper<MfaPolicy>;
+  MfaPolicyInput: MfaPolicyInput;
+  MfaStatus: ResolverTypeWrapper<MfaStatus>;
+  MfaVerification: ResolverTypeWrapper<MfaVerification>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
+  OffboardUserInput: OffboardUserInput;
+  Offboarding: ResolverTypeWrapper<Omit<Offboarding, 'transferredTo' | 'user'> & { transferredTo: ResolversTypes['User'], user: ResolversTypes['User'] }>;
+  OwnershipTransfer: ResolverTypeWrapper<OwnershipTransfer>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Permission: Permission;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RequestAccessInput: RequestAccessInput;
   Role: ResolverTypeWrapper<RoleRow>;
   RoleAssignment: ResolverTypeWrapper<AssignmentRow>;
+  ScimToken: ResolverTypeWrapper<ScimToken>;
   Scope: ResolverTypeWrapper<ScopeModel>;
   ScopeInput: ScopeInput;
   ScopeType: ScopeType;
   SensitiveLevel: SensitiveLevel;
+  Session: ResolverTypeWrapper<Session>;
   SimulationInput: SimulationInput;
+  SsoStart: ResolverTypeWrapper<SsoStart>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Team: ResolverTypeWrapper<TeamRow>;
+  TotpConfirmation: ResolverTypeWrapper<TotpConfirmation>;
+  TotpEnrollment: ResolverTypeWrapper<TotpEnrollment>;
   UpdateArticleInput: UpdateArticleInput;
   UpdateCustomerInput: UpdateCustomerInput;
   UpdateRoleInput: UpdateRoleInput;
@@ -866,6 +1197,8 @@ export type ResolversParentTypes = {
   AuditEventFilter: AuditEventFilter;
   AuthPayload: AuthPayload;
   Boolean: Scalars['Boolean']['output'];
+  ChangePasswordInput: ChangePasswordInput;
+  CompleteSsoInput: CompleteSsoInput;
   CreateArticleInput: CreateArticleInput;
   CreateCustomerInput: CreateCustomerInput;
   CreateRoleInput: CreateRoleInput;
@@ -874,22 +1207,39 @@ export type ResolversParentTypes = {
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
   DateTime: Scalars['DateTime']['output'];
   GrantAccessInput: GrantAccessInput;
+  GroupRoleMappingInput: GroupRoleMappingInput;
   ID: Scalars['ID']['output'];
+  IdentityProvider: IdentityProvider;
+  IdentityProviderInput: IdentityProviderInput;
   Int: Scalars['Int']['output'];
+  LeaverReport: Omit<LeaverReport, 'user'> & { user: ResolversParentTypes['User'] };
+  LeaverReportEntry: LeaverReportEntry;
   LoginInput: LoginInput;
+  MfaPolicy: MfaPolicy;
+  MfaPolicyInput: MfaPolicyInput;
+  MfaStatus: MfaStatus;
+  MfaVerification: MfaVerification;
   Mutation: Record<PropertyKey, never>;
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
+  OffboardUserInput: OffboardUserInput;
+  Offboarding: Omit<Offboarding, 'transferredTo' | 'user'> & { transferredTo: ResolversParentTypes['User'], user: ResolversParentTypes['User'] };
+  OwnershipTransfer: OwnershipTransfer;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   RequestAccessInput: RequestAccessInput;
   Role: RoleRow;
   RoleAssignment: AssignmentRow;
+  ScimToken: ScimToken;
   Scope: ScopeModel;
   ScopeInput: ScopeInput;
+  Session: Session;
   SimulationInput: SimulationInput;
+  SsoStart: SsoStart;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
   Team: TeamRow;
+  TotpConfirmation: TotpConfirmation;
+  TotpEnrollment: TotpEnrollment;
   UpdateArticleInput: UpdateArticleInput;
   UpdateCustomerInput: UpdateCustomerInput;
   UpdateRoleInput: UpdateRoleInput;
@@ -902,6 +1252,16 @@ export type AuthDirectiveArgs = {
 };
 
 export type AuthDirectiveResolver<Result, Parent, ContextType = RequestContext, Args = AuthDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type MfaDirectiveArgs = {
+  minClassification?: Maybe<Classification>;
+};
+
+export type MfaDirectiveResolver<Result, Parent, ContextType = RequestContext, Args = MfaDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type PreMfaDirectiveArgs = { };
+
+export type PreMfaDirectiveResolver<Result, Parent, ContextType = RequestContext, Args = PreMfaDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type PublicDirectiveArgs = { };
 
@@ -986,7 +1346,7 @@ export type AccessStepResolvers<ContextType = RequestContext, ParentType extends
 
 export type ArticleResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Article'] = ResolversParentTypes['Article']> = {
   author?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
-  body?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  body?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   classification?: Resolver<ResolversTypes['Classification'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1064,33 +1424,113 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type IdentityProviderResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IdentityProvider'] = ResolversParentTypes['IdentityProvider']> = {
+  algorithms?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  authorizationEndpoint?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  clientId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  groupsClaim?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  issuer?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  jwksUri?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  roleMapping?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  tokenEndpoint?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type LeaverReportResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['LeaverReport'] = ResolversParentTypes['LeaverReport']> = {
+  attemptsAfter?: Resolver<Array<ResolversTypes['LeaverReportEntry']>, ParentType, ContextType>;
+  offboardedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  reads?: Resolver<Array<ResolversTypes['LeaverReportEntry']>, ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+};
+
+export type LeaverReportEntryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['LeaverReportEntry'] = ResolversParentTypes['LeaverReportEntry']> = {
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  detail?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
+  resourceIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  resourceType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type MfaPolicyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MfaPolicy'] = ResolversParentTypes['MfaPolicy']> = {
+  requiredForRoles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  stepUpMaxAgeSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MfaStatusResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MfaStatus'] = ResolversParentTypes['MfaStatus']> = {
+  enrolled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  fresh?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  maxAgeSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  required?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  verifiedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
+export type MfaVerificationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MfaVerification'] = ResolversParentTypes['MfaVerification']> = {
+  method?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recoveryCodesLeft?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  verifiedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   addTeamMember?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationAddTeamMemberArgs, 'teamId' | 'userId'>>;
   approveAccessRequest?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationApproveAccessRequestArgs, 'id'>>;
   assignRole?: Resolver<ResolversTypes['RoleAssignment'], ParentType, ContextType, RequireFields<MutationAssignRoleArgs, 'input'>>;
+  beginSso?: Resolver<ResolversTypes['SsoStart'], ParentType, ContextType, RequireFields<MutationBeginSsoArgs, 'redirectUri' | 'tenant'>>;
+  changePassword?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'input'>>;
+  completeSso?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationCompleteSsoArgs, 'input'>>;
+  configureIdentityProvider?: Resolver<ResolversTypes['IdentityProvider'], ParentType, ContextType, RequireFields<MutationConfigureIdentityProviderArgs, 'input'>>;
+  confirmTotp?: Resolver<ResolversTypes['TotpConfirmation'], ParentType, ContextType, RequireFields<MutationConfirmTotpArgs, 'code'>>;
   createArticle?: Resolver<ResolversTypes['Article'], ParentType, ContextType, RequireFields<MutationCreateArticleArgs, 'input'>>;
   createCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationCreateCustomerArgs, 'input'>>;
   createRole?: Resolver<ResolversTypes['Role'], ParentType, ContextType, RequireFields<MutationCreateRoleArgs, 'input'>>;
   createTeam?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationCreateTeamArgs, 'name'>>;
   deleteRole?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteRoleArgs, 'id'>>;
   denyAccessRequest?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationDenyAccessRequestArgs, 'id' | 'note'>>;
+  enrollTotp?: Resolver<ResolversTypes['TotpEnrollment'], ParentType, ContextType>;
   grantAccess?: Resolver<ResolversTypes['AccessGrant'], ParentType, ContextType, RequireFields<MutationGrantAccessArgs, 'input'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  offboardUser?: Resolver<ResolversTypes['Offboarding'], ParentType, ContextType, RequireFields<MutationOffboardUserArgs, 'input'>>;
+  reactivateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationReactivateUserArgs, 'userId'>>;
   refreshSession?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'refreshToken'>>;
+  regenerateRecoveryCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   removeTeamMember?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationRemoveTeamMemberArgs, 'teamId' | 'userId'>>;
   requestAccess?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationRequestAccessArgs, 'input'>>;
+  resetUserMfa?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResetUserMfaArgs, 'userId'>>;
   revealField?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationRevealFieldArgs, 'field' | 'reason' | 'resourceId'>>;
   revokeGrant?: Resolver<ResolversTypes['AccessGrant'], ParentType, ContextType, RequireFields<MutationRevokeGrantArgs, 'id' | 'reason'>>;
+  revokeMySessions?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationRevokeMySessionsArgs, 'includeCurrent'>>;
+  revokeSession?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
+  revokeUserSessions?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationRevokeUserSessionsArgs, 'userId'>>;
+  rotateScimToken?: Resolver<ResolversTypes['ScimToken'], ParentType, ContextType, Partial<MutationRotateScimTokenArgs>>;
+  setMfaPolicy?: Resolver<ResolversTypes['MfaPolicy'], ParentType, ContextType, RequireFields<MutationSetMfaPolicyArgs, 'input'>>;
+  suspendUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSuspendUserArgs, 'reason' | 'userId'>>;
   unassignRole?: Resolver<ResolversTypes['RoleAssignment'], ParentType, ContextType, RequireFields<MutationUnassignRoleArgs, 'id'>>;
   updateArticle?: Resolver<ResolversTypes['Article'], ParentType, ContextType, RequireFields<MutationUpdateArticleArgs, 'input'>>;
   updateCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'input'>>;
   updateRole?: Resolver<ResolversTypes['Role'], ParentType, ContextType, RequireFields<MutationUpdateRoleArgs, 'input'>>;
+  verifyMfa?: Resolver<ResolversTypes['MfaVerification'], ParentType, ContextType, RequireFields<MutationVerifyMfaArgs, 'code'>>;
   withdrawAccessRequest?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationWithdrawAccessRequestArgs, 'id'>>;
 };
 
 export type NodeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
   __resolveType: TypeResolveFn<'AccessGrant' | 'AccessRequest' | 'Article' | 'Customer' | 'Role' | 'RoleAssignment' | 'Team' | 'User', ParentType, ContextType>;
+};
+
+export type OffboardingResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Offboarding'] = ResolversParentTypes['Offboarding']> = {
+  offboardedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  removedRoles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  revokedSessions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  transferred?: Resolver<ResolversTypes['OwnershipTransfer'], ParentType, ContextType>;
+  transferredTo?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  withdrawnGrants?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type OwnershipTransferResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['OwnershipTransfer'] = ResolversParentTypes['OwnershipTransfer']> = {
+  articles?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  customers?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  tickets?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -1107,8 +1547,12 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
   explainAccess?: Resolver<ResolversTypes['AccessExplanation'], ParentType, ContextType, RequireFields<QueryExplainAccessArgs, 'permission' | 'resourceId' | 'userId'>>;
   grants?: Resolver<ResolversTypes['AccessGrantConnection'], ParentType, ContextType, RequireFields<QueryGrantsArgs, 'activeOnly' | 'first'>>;
+  identityProvider?: Resolver<Maybe<ResolversTypes['IdentityProvider']>, ParentType, ContextType>;
+  leaverReport?: Resolver<Maybe<ResolversTypes['LeaverReport']>, ParentType, ContextType, RequireFields<QueryLeaverReportArgs, 'userId'>>;
   me?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
+  mfaPolicy?: Resolver<ResolversTypes['MfaPolicy'], ParentType, ContextType>;
   myAccessRequests?: Resolver<Array<ResolversTypes['AccessRequest']>, ParentType, ContextType>;
+  mySessions?: Resolver<Array<ResolversTypes['Session']>, ParentType, ContextType>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   roleAssignments?: Resolver<Array<ResolversTypes['RoleAssignment']>, ParentType, ContextType, RequireFields<QueryRoleAssignmentsArgs, 'includeRevoked' | 'userId'>>;
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
@@ -1137,9 +1581,32 @@ export type RoleAssignmentResolvers<ContextType = RequestContext, ParentType ext
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type ScimTokenResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ScimToken'] = ResolversParentTypes['ScimToken']> = {
+  baseUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type ScopeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Scope'] = ResolversParentTypes['Scope']> = {
   id?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   type?: Resolver<ResolversTypes['ScopeType'], ParentType, ContextType>;
+};
+
+export type SessionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Session'] = ResolversParentTypes['Session']> = {
+  authMethod?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  current?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ip?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastSeenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  mfaVerifiedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  userAgent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type SsoStartResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SsoStart'] = ResolversParentTypes['SsoStart']> = {
+  authorizationUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nonce?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
@@ -1154,6 +1621,15 @@ export type TeamResolvers<ContextType = RequestContext, ParentType extends Resol
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type TotpConfirmationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TotpConfirmation'] = ResolversParentTypes['TotpConfirmation']> = {
+  recoveryCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type TotpEnrollmentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TotpEnrollment'] = ResolversParentTypes['TotpEnrollment']> = {
+  otpauthUri?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type UserResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1164,6 +1640,7 @@ export type UserResolvers<ContextType = RequestContext, ParentType extends Resol
 
 export type ViewerResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
   clearance?: Resolver<ResolversTypes['Classification'], ParentType, ContextType>;
+  mfa?: Resolver<ResolversTypes['MfaStatus'], ParentType, ContextType>;
   permissions?: Resolver<Array<ResolversTypes['Permission']>, ParentType, ContextType>;
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
   sessionId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1189,21 +1666,36 @@ export type Resolvers<ContextType = RequestContext> = {
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  IdentityProvider?: IdentityProviderResolvers<ContextType>;
+  LeaverReport?: LeaverReportResolvers<ContextType>;
+  LeaverReportEntry?: LeaverReportEntryResolvers<ContextType>;
+  MfaPolicy?: MfaPolicyResolvers<ContextType>;
+  MfaStatus?: MfaStatusResolvers<ContextType>;
+  MfaVerification?: MfaVerificationResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
+  Offboarding?: OffboardingResolvers<ContextType>;
+  OwnershipTransfer?: OwnershipTransferResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Role?: RoleResolvers<ContextType>;
   RoleAssignment?: RoleAssignmentResolvers<ContextType>;
+  ScimToken?: ScimTokenResolvers<ContextType>;
   Scope?: ScopeResolvers<ContextType>;
+  Session?: SessionResolvers<ContextType>;
+  SsoStart?: SsoStartResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Team?: TeamResolvers<ContextType>;
+  TotpConfirmation?: TotpConfirmationResolvers<ContextType>;
+  TotpEnrollment?: TotpEnrollmentResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = RequestContext> = {
   auth?: AuthDirectiveResolver<any, any, ContextType>;
+  mfa?: MfaDirectiveResolver<any, any, ContextType>;
+  preMfa?: PreMfaDirectiveResolver<any, any, ContextType>;
   public?: PublicDirectiveResolver<any, any, ContextType>;
   sensitive?: SensitiveDirectiveResolver<any, any, ContextType>;
 };

@@ -1,7 +1,8 @@
 import type { GraphQLError } from 'graphql';
 import { forbidden, unauthenticated } from '../lib/errors';
 import { fieldModeAnywhere, holds, type FieldMode } from './policy';
-import type { Requirement, Sensitivity } from './requirements';
+import { ROOT_TYPES, type Requirement, type Sensitivity } from './requirements';
+import { mfaPending, stepUpError } from './step-up';
 import type { Viewer } from './viewer';
 
 /** What authorization needs from the request context. */
@@ -29,9 +30,17 @@ export async function authorize(
   const viewer = await requireViewer(ctx);
   if (!('userId' in viewer)) return viewer;
   const missing = requirement.permissions.filter((p) => !holds(viewer, p));
-  if (missing.length === 0) return true;
-  ctx.recordDenial(coordinate, `missing ${missing.join(', ')}`);
-  return forbidden();
+  if (missing.length > 0) {
+    ctx.recordDenial(coordinate, `missing ${missing.join(', ')}`);
+    return forbidden();
+  }
+  // Tenant MFA policy: until the session passes a second factor, only @preMfa root fields answer.
+  // Nested fields are reachable only through a root field, so checking roots is enough.
+  if (ROOT_TYPES.includes(coordinate.split('.')[0]) && !requirement.preMfa && mfaPending(viewer)) {
+    ctx.recordDenial(coordinate, 'second factor required by tenant policy');
+    return stepUpError(viewer, 'policy');
+  }
+  return true;
 }
 
 /** The viewer's mode for a sensitive field; HIDDEN is a denial. */

@@ -7,7 +7,8 @@ import { forbidden } from '../lib/errors';
 import { authorize, authorizeSensitive, type AuthorizationContext } from './authorize';
 import { collectRequirements, type Requirement, type Sensitivity } from './requirements';
 
-const requirementKey = (r: Requirement) => (r.kind === 'public' ? 'public' : `auth:${[...r.permissions].sort().join(',')}`);
+const requirementKey = (r: Requirement) =>
+  r.kind === 'public' ? 'public' : `auth:${[...r.permissions].sort().join(',')}${r.preMfa ? ':preMfa' : ''}`;
 
 /**
  * Compile the schema's directives into a graphql-shield rule tree (ARCHITECTURE.md, guarantee 2).

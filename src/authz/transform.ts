@@ -7,6 +7,7 @@ import { resourceOf } from './resources';
 import { mask } from './mask';
 import { collectRequirements, type FieldRequirement } from './requirements';
 import { applyAuthorization } from './shield';
+import { mfaFresh, stepUpApplies, stepUpError } from './step-up';
 
 /** What the sensitive-field wrapper records: one read of a field of a record, and how it was shown. */
 export interface SensitiveReadContext extends AuthorizationContext {
@@ -40,6 +41,32 @@ function wrapSensitive(field: AnyField, typeName: string, fieldName: string, req
 }
 
 /**
+ * @mfa step-up: for the rows it applies to (a pure function of the parent row), the session must have
+ * passed a second factor within the step-up age, or the field is MFA_REQUIRED with how to step up.
+ * Reads it lets through are recorded like sensitive reads (unless @sensitive already records them).
+ */
+function wrapStepUp(field: AnyField, typeName: string, fieldName: string, req: FieldRequirement): AnyField {
+  const resolve = field.resolve ?? defaultFieldResolver;
+  const stepUp = req.stepUp!;
+  return {
+    ...field,
+    resolve: async (parent, args, ctx: SensitiveReadContext, info) => {
+      if (stepUpApplies(stepUp, parent)) {
+        const viewer = await ctx.viewer();
+        if (!viewer) throw forbidden();
+        if (!mfaFresh(viewer)) {
+          ctx.recordDenial(`${typeName}.${fieldName}`, 'fresh second factor required');
+          throw stepUpError(viewer, 'step-up');
+        }
+        const id = (parent as { id?: unknown } | undefined)?.id;
+        if (!req.sensitive && id !== undefined) ctx.recordSensitiveRead(typeName, fieldName, String(id), 'FULL');
+      }
+      return resolve(parent, args, ctx, info);
+    },
+  };
+}
+
+/**
  * graphql-middleware wraps `resolve`, not `subscribe`: authorize subscriptions at subscribe time with
  * the same decision the shield rule makes (ARCHITECTURE.md, "Authorization with graphql-shield").
  */
@@ -68,7 +95,8 @@ export function applyAuthorizationTransform(schema: GraphQLSchema): GraphQLSchem
       const req = byCoordinate.get(`${typeName}.${fieldName}`);
       if (!req) return field;
       if (typeName === 'Subscription') return wrapSubscribe(field, `${typeName}.${fieldName}`, req);
-      return req.sensitive ? wrapSensitive(field, typeName, fieldName, req) : field;
+      const masked = req.sensitive ? wrapSensitive(field, typeName, fieldName, req) : field;
+      return req.stepUp ? wrapStepUp(masked, typeName, fieldName, req) : masked;
     },
   });
   return applyAuthorization(wrapped);

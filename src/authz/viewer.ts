@@ -1,5 +1,16 @@
 import type { Classification, Permission } from './permissions';
 
+/** The session's second-factor state, loaded with the viewer (same statement). */
+export type ViewerMfa = {
+  /** When this session last passed a second factor. */
+  at: Date | null;
+  enrolled: boolean;
+  /** The tenant's policy requires a second factor for one of the viewer's roles. */
+  required: boolean;
+  /** Step-up age for @mfa fields, seconds. */
+  maxAgeSeconds: number;
+};
+
 /** Where a role assignment applies. */
 export type Scope =
   | { type: 'TENANT' }
@@ -53,4 +64,6 @@ export type Viewer = DecisionState & {
   sessionId: string;
   email: string;
   roleKeys: readonly string[];
+  /** Absent for viewers built outside a request (tests, jobs): treated as never having passed MFA. */
+  mfa?: ViewerMfa;
 };

@@ -4,3 +4,4 @@ export * from './tables/knowledge';
 export * from './tables/crm';
 export * from './tables/audit';
 export * from './tables/access';
+export * from './tables/authn';

@@ -23,6 +23,9 @@ export const unauthenticated = make('UNAUTHENTICATED', 'Authentication required'
 export const forbidden = make('FORBIDDEN', 'Forbidden');
 export const badInput = make('BAD_USER_INPUT', 'Invalid input');
 export const notFound = make('NOT_FOUND', 'Not found');
+export const rateLimited = make('RATE_LIMITED', 'Too many attempts; try again later');
+/** A second factor is needed (or a fresher one): the extensions tell the client how to step up. */
+export const mfaRequired = make('MFA_REQUIRED', 'A fresh second factor is required');
 
 export function errorCode(err: unknown): string | undefined {
   const ext = (err as GraphQLError | undefined)?.extensions;

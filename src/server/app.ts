@@ -10,6 +10,7 @@ import { migrationStatus } from '../db/migrate';
 import { countStatements } from '../db/statements';
 import { logger } from '../lib/logger';
 import { buildSchema } from '../schema';
+import { scimRouter } from '../modules/identity/scim.router';
 import type { RequestContext } from './context';
 import { formatError, httpErrorHandler } from './errors';
 import { httpContext } from './http-context';
@@ -65,6 +66,8 @@ export async function startApp(services: Services, opts: { port?: number; host?:
       res.status(503).json({ status: 'database unreachable' });
     }
   });
+  // SCIM 2.0 provisioning (RFC 7644), authenticated by the tenant's SCIM bearer token.
+  app.use('/scim/v2', scimRouter(services));
   app.use(
     '/graphql',
     cors<cors.CorsRequest>(),

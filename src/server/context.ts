@@ -70,11 +70,27 @@ export class RequestContext implements SensitiveReadContext {
     const refusal = !row ? 'session not found' : !row.session_ok ? 'session ended' : row.status !== 'ACTIVE' ? `account ${row.status.toLowerCase()}` : undefined;
     if (refusal || !row) {
       this.failure = 'Session is no longer valid';
-      this.audit.record({ action: 'auth.token_refused', outcome: 'DENIED', resourceType: 'Session', resourceIds: [claims.sid], detail: { reason: refusal } });
+      this.audit.record({ action: 'auth.token_refused', outcome: 'DENIED', resourceType: 'Session', resourceIds: [claims.sid], detail: { reason: refusal, ip: this.client.ip ?? null } });
+      // An offboarded user's old token: a security event for the analysts and the leaver report.
+      if (row?.offboarded) {
+        this.audit.record({ action: 'security.leaver_access_attempt', outcome: 'DENIED', resourceType: 'User', resourceIds: [row.user_id], detail: { credential: 'access token', ip: this.client.ip ?? null } });
+      }
       return null;
     }
     const state = toDecisionState(claims.tid, row.user_id, row, new Date());
-    return { ...state, sessionId: claims.sid, email: row.email, roleKeys: [...new Set(state.assignments.map((x) => x.roleKey))] };
+    const roleKeys = [...new Set(state.assignments.map((x) => x.roleKey))];
+    return {
+      ...state,
+      sessionId: claims.sid,
+      email: row.email,
+      roleKeys,
+      mfa: {
+        at: row.mfa_at ? new Date(row.mfa_at) : null,
+        enrolled: row.mfa_enrolled,
+        required: (row.mfa_required_roles ?? []).some((r) => roleKeys.includes(r)),
+        maxAgeSeconds: Math.min(row.step_up_max_age ?? Infinity, this.services.config.authn.stepUpMaxAge),
+      },
+    };
   }
 
   recordDenial(coordinate: string, reason: string): void {

@@ -2,6 +2,9 @@ import type { Server as HttpServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, getOperationAST, parse, validate, type GraphQLSchema } from 'graphql';
+import type { WebSocket } from 'ws';
+import { revokes } from '../authn/session-bus';
+import type { AccessClaims } from '../authn/tokens';
 import { RequestContext } from './context';
 import { formatError } from './errors';
 import { verifyBearer } from './http-context';
@@ -25,9 +28,20 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, s
     if (!ids.has(o)) ids.set(o, ++nextId);
     return ids.get(o)!;
   };
+  // Sockets and the session they were authenticated with: a revocation on any instance closes them
+  // (4401, graphql-ws's Unauthorized), since their operations were authorized once, at subscribe time.
+  const authenticated = new Map<WebSocket, AccessClaims>();
+  const stopListening = services.sessionBus.onRevoked((r) => {
+    for (const [socket, claims] of authenticated) {
+      if (revokes(r, claims)) {
+        authenticated.delete(socket);
+        socket.close(4401, 'Session revoked');
+      }
+    }
+  });
   const format = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e));
 
-  const cleanup = useServer<Record<string, unknown>, { request: import('node:http').IncomingMessage }>(
+  const cleanup = useServer<Record<string, unknown>, { request: import('node:http').IncomingMessage; socket: WebSocket }>(
     {
       schema,
       onSubscribe: async (ctx, id, payload) => {
@@ -46,6 +60,10 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, s
         }
         const { claims, failure } = await verifyBearer(services, ctx.connectionParams?.authorization);
         const req = ctx.extra.request;
+        if (claims && !authenticated.has(ctx.extra.socket)) {
+          authenticated.set(ctx.extra.socket, claims);
+          ctx.extra.socket.once('close', () => authenticated.delete(ctx.extra.socket));
+        }
         const contextValue = new RequestContext(services, claims, failure, { ip: req.socket.remoteAddress, userAgent: req.headers['user-agent'] }, 'stream');
         contexts.set(key(ctx, id), contextValue);
         return { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
@@ -62,6 +80,7 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, s
   );
   return {
     async close() {
+      stopListening();
       await cleanup.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

@@ -65,8 +65,10 @@ describe('articles: clearance filtering in SQL, audited mutations, statement cou
     expect(r.data?.articles.edges.every((e) => e.node.internalNotes === null)).toBe(true);
     expect(r.errors?.every((e) => e.extensions?.code === 'FORBIDDEN' && e.path?.at(-1) === 'internalNotes')).toBe(true);
     const lead = await server.as('lead');
-    const notes = await lead.ok<Page>('{ articles(first: 50) { edges { node { title internalNotes } } } }');
-    expect(notes.articles.edges.some((e) => e.node.internalNotes)).toBe(true);
+    // Notes of CONFIDENTIAL articles also need a fresh second factor (step-up; test/integration/mfa.test.ts).
+    const notes = await lead.request<Page>('{ articles(first: 50) { edges { node { title classification internalNotes } } } }');
+    expect(notes.data?.articles.edges.some((e) => e.node.classification === 'INTERNAL' && e.node.internalNotes)).toBe(true);
+    expect(notes.errors?.map((e) => e.extensions?.code)).toEqual(['MFA_REQUIRED', 'MFA_REQUIRED']);
   });
 
   it('creates and updates an article, each with its audit event', async () => {

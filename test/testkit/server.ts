@@ -2,6 +2,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { loadSigningKeys } from '../../src/authn/keys';
 import { TokenService } from '../../src/authn/tokens';
 import { AuditBus } from '../../src/audit/bus';
+import { SessionBus } from '../../src/authn/session-bus';
 import { createDatabase, type Database } from '../../src/db/client';
 import { seedDemo } from '../../src/db/seed/demo';
 import { setLogLevel } from '../../src/lib/logger';
@@ -32,7 +33,9 @@ async function servicesFor(config: Config, database: Database, keysFrom?: Servic
   const tokens = keysFrom?.tokens ?? new TokenService(await loadSigningKeys(config), config.jwt);
   const auditBus = new AuditBus(database);
   await auditBus.start();
-  return { config, database, tokens, auditBus };
+  const sessionBus = new SessionBus(database);
+  await sessionBus.start();
+  return { config, database, tokens, auditBus, sessionBus };
 }
 
 /** A running Warden on a fresh database with the demo tenant, on a random port. */
@@ -64,6 +67,7 @@ export async function createTestServer(opts: { env?: Record<string, string>; see
       const stop = async () => {
         await second.stop();
         await s.auditBus.stop();
+        await s.sessionBus.stop();
         await database.close();
       };
       extra.push(stop);
@@ -73,6 +77,7 @@ export async function createTestServer(opts: { env?: Record<string, string>; see
       for (const stop of extra) await stop().catch(() => {});
       await app.stop();
       await services.auditBus.stop();
+      await services.sessionBus.stop();
       await db.drop();
     },
   };

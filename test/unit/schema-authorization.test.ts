@@ -35,6 +35,23 @@ describe('the schema is the source of truth for authorization', () => {
     });
   });
 
+  it('asks for a fresh second factor on the content of CONFIDENTIAL-and-above articles, and nowhere by accident', () => {
+    const stepUp = Object.fromEntries(requirements.filter((r) => r.stepUp).map((r) => [r.coordinate, r.stepUp]));
+    expect(stepUp).toEqual({
+      'Article.body': { minClassification: 'CONFIDENTIAL' },
+      'Article.internalNotes': { minClassification: 'CONFIDENTIAL' },
+      'Mutation.regenerateRecoveryCodes': { minClassification: undefined },
+    });
+  });
+
+  it('lets only sign-in, MFA set-up and session fields answer before a policy-required second factor', () => {
+    const preMfa = requirements.filter((r) => r.requirement?.kind === 'auth' && r.requirement.preMfa).map((r) => r.coordinate).sort();
+    expect(preMfa).toEqual([
+      'Mutation.confirmTotp', 'Mutation.enrollTotp', 'Mutation.logout', 'Mutation.revokeMySessions', 'Mutation.revokeSession', 'Mutation.verifyMfa',
+      'Query.me', 'Query.mySessions',
+    ]);
+  });
+
   it('gives every @sensitive field an explicit resolver (so the masking wrapper is never bypassed)', () => {
     for (const r of requirements.filter((x) => x.sensitive)) {
       const [typeName, fieldName] = r.coordinate.split('.');

@@ -11,11 +11,18 @@ export const users = pgTable(
     passwordHash: text('password_hash'),
     /** ACTIVE, SUSPENDED (reversible) or DISABLED (offboarded). */
     status: text('status').notNull().default('ACTIVE'),
+    /** Identity-provider subject, "<iss>|<sub>", set at the first SSO sign-in. */
+    ssoSubject: text('sso_subject'),
+    /** SCIM externalId (RFC 7643 §3.1), as the provisioning client sent it. */
+    externalId: text('external_id'),
+    /** When the account was offboarded (status DISABLED): attempts after this are leaver attempts. */
+    offboardedAt: timestamp('offboarded_at', { withTimezone: true }),
     ...timestamps(),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
     unique('users_tenant_email_key').on(t.tenantId, t.email),
+    unique('users_tenant_sso_subject_key').on(t.tenantId, t.ssoSubject),
     foreignKey({ columns: [t.tenantId], foreignColumns: [tenants.id] }),
   ],
 );
@@ -111,6 +118,10 @@ export const sessions = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     revokedReason: text('revoked_reason'),
+    /** PASSWORD or SSO: how the session was opened. */
+    authMethod: text('auth_method').notNull().default('PASSWORD'),
+    /** Last successful second factor in this session (step-up for sensitive data checks its age). */
+    mfaAt: timestamp('mfa_at', { withTimezone: true }),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),

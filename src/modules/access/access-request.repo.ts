@@ -32,3 +32,13 @@ export async function listRequests(tx: Tx, f: { status?: string; requesterId?: s
     .orderBy(desc(accessRequests.createdAt))
     .limit(200);
 }
+
+/** Offboarding: withdraw the user's pending requests. */
+export async function withdrawRequestsOf(tx: Tx, userId: string): Promise<number> {
+  const rows = await tx
+    .update(accessRequests)
+    .set({ status: 'WITHDRAWN', decidedAt: sql`now()`, decisionNote: 'requester offboarded' })
+    .where(and(eq(accessRequests.requesterId, userId), eq(accessRequests.status, 'PENDING')))
+    .returning({ id: accessRequests.id });
+  return rows.length;
+}

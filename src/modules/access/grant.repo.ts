@@ -62,3 +62,13 @@ export async function maxGrantDays(tx: Tx, tenantId: string): Promise<number> {
   const [row] = await tx.select({ days: tenants.maxGrantDays }).from(tenants).where(eq(tenants.id, tenantId));
   return row?.days ?? 90;
 }
+
+/** Offboarding: revoke every live grant made to the user. */
+export async function revokeGrantsOfUser(tx: Tx, userId: string, by: string | null, reason: string): Promise<number> {
+  const rows = await tx
+    .update(accessGrants)
+    .set({ revokedAt: sql`now()`, revokedBy: by, revokeReason: reason })
+    .where(and(eq(accessGrants.userId, userId), isNull(accessGrants.revokedAt), gt(accessGrants.expiresAt, sql`now()`)))
+    .returning({ id: accessGrants.id });
+  return rows.length;
+}

@@ -38,3 +38,9 @@ export async function updateCustomer(tx: Tx, id: string, patch: Partial<typeof c
   const [row] = await tx.update(customers).set(patch).where(eq(customers.id, id)).returning(columns);
   return row;
 }
+
+/** Offboarding: every customer owned by one user passes to another, in the caller's transaction. */
+export async function transferOwnership(tx: Tx, fromUserId: string, toUserId: string): Promise<number> {
+  const rows = await tx.update(customers).set({ ownerId: toUserId }).where(eq(customers.ownerId, fromUserId)).returning({ id: customers.id });
+  return rows.length;
+}

@@ -11,7 +11,7 @@ export async function findTenantBySlug(ex: Executor, slug: string) {
 
 export async function findUserByEmail(tx: Tx, email: string) {
   const [row] = await tx
-    .select({ id: users.id, status: users.status, passwordHash: users.passwordHash })
+    .select({ id: users.id, status: users.status, passwordHash: users.passwordHash, offboardedAt: users.offboardedAt })
     .from(users)
     .where(eq(users.email, email));
   return row;
@@ -19,7 +19,7 @@ export async function findUserByEmail(tx: Tx, email: string) {
 
 export async function insertSession(
   tx: Tx,
-  values: { tenantId: string; userId: string; refreshTokenHash: string; expiresAt: Date; userAgent?: string; ip?: string },
+  values: { tenantId: string; userId: string; refreshTokenHash: string; expiresAt: Date; userAgent?: string; ip?: string; authMethod?: string; mfaAt?: Date },
 ) {
   const [row] = await tx.insert(sessions).values(values).returning({ id: sessions.id });
   return row;
@@ -36,6 +36,7 @@ export async function findSessionForRefresh(tx: Tx, sessionId: string) {
       expiresAt: sessions.expiresAt,
       revokedAt: sessions.revokedAt,
       userStatus: users.status,
+      userOffboardedAt: users.offboardedAt,
     })
     .from(sessions)
     .innerJoin(users, and(eq(users.tenantId, sessions.tenantId), eq(users.id, sessions.userId)))
@@ -63,11 +64,17 @@ export type ViewerRow = DecisionStateRow & {
   email: string;
   status: string;
   session_ok: boolean;
+  offboarded: boolean;
+  mfa_at: Date | string | null;
+  mfa_enrolled: boolean;
+  mfa_required_roles: string[] | null;
+  step_up_max_age: number | null;
 };
 
 /**
  * Everything a request's decisions need, in one statement: the session (live, not revoked), the user
- * (active), and the user's decision state now (role assignments with scopes, teams, live grants).
+ * (active), the user's decision state now (role assignments with scopes, teams, live grants), and
+ * the second-factor state (the session's last MFA, enrolment, the tenant's MFA policy and step-up age).
  */
 export async function loadViewerRow(tx: Tx, userId: string, sessionId: string): Promise<ViewerRow | undefined> {
   const [row] = await queryRows<ViewerRow>(
@@ -75,9 +82,15 @@ export async function loadViewerRow(tx: Tx, userId: string, sessionId: string): 
     sql`
     select u.id as user_id, u.email, u.status,
       (s.revoked_at is null and s.expires_at > now()) as session_ok,
-      ${decisionStateColumns(sql`now()`)}
+      ${decisionStateColumns(sql`now()`)},
+      (u.offboarded_at is not null) as offboarded,
+      s.mfa_at,
+      exists (select 1 from user_totp t where t.tenant_id = u.tenant_id and t.user_id = u.id and t.confirmed_at is not null) as mfa_enrolled,
+      tas.mfa_required_roles,
+      tas.step_up_max_age_seconds as step_up_max_age
     from ${sessions} s
     join ${users} u on u.tenant_id = s.tenant_id and u.id = s.user_id
+    left join tenant_auth_settings tas on tas.tenant_id = s.tenant_id
     where s.id = ${sessionId} and s.user_id = ${userId}`,
   );
   return row;
@@ -118,3 +131,8 @@ export async function usersByIds(ex: Executor, ids: readonly string[]) {
 
 export type UserRow = Awaited<ReturnType<typeof usersByIds>>[number];
 export type RoleRow = Awaited<ReturnType<typeof rolesOfUser>>[number];
+
+export async function findTenantSlug(ex: Executor, tenantId: string): Promise<string | undefined> {
+  const [row] = await ex.select({ slug: tenants.slug }).from(tenants).where(eq(tenants.id, tenantId));
+  return row?.slug;
+}

@@ -6,13 +6,17 @@ import { withTenantTx } from '../../db/tenant-tx';
 import { unauthenticated } from '../../lib/errors';
 import { text } from '../../lib/validate';
 import type { RequestContext } from '../../server/context';
+import type { AuditEventInput } from '../../audit/events';
+import { clearFailures, ipKey, passwordAccountKey } from '../../authn/throttle';
+import { countFailure, refuseIfLocked } from './attempts';
+import { rememberUsedRefreshToken, wasUsedRefreshToken } from './session.repo';
 import { findSessionForRefresh, findTenantBySlug, findUserByEmail, insertSession, revokeSession, rotateRefreshToken } from './identity.repo';
 
 export type AuthPayload = { accessToken: string; refreshToken: string; expiresIn: number; tokenType: 'Bearer' };
 
 const INVALID_CREDENTIALS = 'Invalid email or password';
 
-async function issueTokens(ctx: RequestContext, tenantId: string, userId: string, sessionId: string, secret: string): Promise<AuthPayload> {
+export async function issueTokens(ctx: RequestContext, tenantId: string, userId: string, sessionId: string, secret: string): Promise<AuthPayload> {
   const tokens = ctx.services.tokens;
   return {
     accessToken: await tokens.signAccess({ sub: userId, sid: sessionId, tid: tenantId }),
@@ -31,28 +35,44 @@ export async function login(ctx: RequestContext, input: { tenant: string; email:
   const slug = text(input.tenant, 'tenant', { max: 100 }).toLowerCase();
   const email = text(input.email, 'email', { max: 320 }).toLowerCase();
   if (input.password.length > 1024) throw unauthenticated(INVALID_CREDENTIALS);
+  const keys = [passwordAccountKey(slug, email), ipKey(ctx.client.ip)];
+  const lockout = ctx.services.config.authn.lockout;
 
-  const tenant = await withTenantTx(db, null, (tx) => findTenantBySlug(tx, slug));
+  const { tenant, locked } = await withTenantTx(db, null, async (tx) => ({
+    tenant: await findTenantBySlug(tx, slug),
+    locked: await refuseIfLocked(tx, keys, 'login'),
+  }));
   if (!tenant) {
+    // Same work and same answers as for a real tenant: a lockout here tells nothing either.
+    if (locked) throw locked.error;
     await verifyPassword(null, input.password);
+    await withTenantTx(db, null, (tx) => countFailure(tx, keys, lockout, 'login', null));
     throw unauthenticated(INVALID_CREDENTIALS);
+  }
+  const audit = (tx: Tx, actorId: string | null, sessionId: string | null, events: AuditEventInput[]) =>
+    writeAuditEvents(tx, { tenantId: tenant.id, actorId, sessionId }, ctx.requestId, events.map((e) => ({ ...e, detail: { ...e.detail, ip: ctx.client.ip ?? null } })));
+  if (locked) {
+    await withTenantTx(db, tenant.id, (tx) => audit(tx, null, null, locked.events.map((e) => ({ ...e, detail: { ...e.detail, email } }))));
+    throw locked.error;
   }
   const user = await withTenantTx(db, tenant.id, (tx) => findUserByEmail(tx, email));
   const ok = (await verifyPassword(user?.passwordHash, input.password)) && user?.status === 'ACTIVE';
 
-  const audit = (tx: Tx, actorId: string | null, sessionId: string | null, outcome: 'ALLOWED' | 'DENIED', detail: Record<string, unknown>) =>
-    writeAuditEvents(tx, { tenantId: tenant.id, actorId, sessionId }, ctx.requestId, [
-      { action: 'auth.login', outcome, resourceType: 'User', resourceIds: actorId ? [actorId] : [], detail: { ...detail, ip: ctx.client.ip ?? null } },
-    ]);
-
   if (!ok || !user) {
-    await withTenantTx(db, tenant.id, (tx) =>
-      audit(tx, user?.id ?? null, null, 'DENIED', { reason: !user ? 'unknown account' : user.status !== 'ACTIVE' ? `account ${user.status}` : 'wrong password', email: user ? undefined : email }),
-    );
+    await withTenantTx(db, tenant.id, async (tx) => {
+      const reason = !user ? 'unknown account' : user.status !== 'ACTIVE' ? `account ${user.status}` : 'wrong password';
+      const events: AuditEventInput[] = [
+        { action: 'auth.login', outcome: 'DENIED', resourceType: 'User', resourceIds: user ? [user.id] : [], detail: { reason, email: user ? undefined : email } },
+        ...(await countFailure(tx, keys, lockout, 'login', user?.id ?? null)),
+      ];
+      if (user?.offboardedAt) events.push(leaverAttempt(user.id, 'password'));
+      await audit(tx, user?.id ?? null, null, events);
+    });
     throw unauthenticated(INVALID_CREDENTIALS);
   }
   const secret = newRefreshSecret();
   const session = await withTenantTx(db, tenant.id, async (tx) => {
+    await clearFailures(tx, keys[0]);
     const s = await insertSession(tx, {
       tenantId: tenant.id,
       userId: user.id,
@@ -60,12 +80,22 @@ export async function login(ctx: RequestContext, input: { tenant: string; email:
       expiresAt: new Date(Date.now() + ctx.services.config.jwt.refreshTtl * 1000),
       userAgent: ctx.client.userAgent?.slice(0, 300),
       ip: ctx.client.ip,
+      authMethod: 'PASSWORD',
     });
-    await audit(tx, user.id, s.id, 'ALLOWED', {});
+    await audit(tx, user.id, s.id, [{ action: 'auth.login', outcome: 'ALLOWED', resourceType: 'User', resourceIds: [user.id], detail: { method: 'PASSWORD' } }]);
     return s;
   });
   return issueTokens(ctx, tenant.id, user.id, session.id, secret);
 }
+
+/** The security event for any use of an offboarded user's credentials (leaver report, analysts' stream). */
+export const leaverAttempt = (userId: string, credential: string): AuditEventInput => ({
+  action: 'security.leaver_access_attempt',
+  outcome: 'DENIED',
+  resourceType: 'User',
+  resourceIds: [userId],
+  detail: { credential },
+});
 
 /**
  * Refresh-token rotation: each refresh token works once. Presenting the one a rotation replaced is
@@ -83,14 +113,25 @@ export async function refresh(ctx: RequestContext, token: string): Promise<AuthP
       await writeAuditEvents(tx, actor, ctx.requestId, [{ action: 'auth.refresh', outcome: 'DENIED', resourceType: 'Session', resourceIds: [s.id], detail: { reason } }]);
       return { error: 'Invalid refresh token' };
     };
+    if (s.userOffboardedAt) {
+      await writeAuditEvents(tx, actor, ctx.requestId, [leaverAttempt(s.userId, 'refresh token')]);
+      return refuse('account offboarded');
+    }
     if (s.revokedAt) return refuse('session revoked');
     if (s.expiresAt.getTime() <= Date.now()) return refuse('session expired');
     if (s.userStatus !== 'ACTIVE') return refuse(`account ${s.userStatus}`);
-    if (secretMatches(parsed.secret, s.previousRefreshTokenHash)) {
-      await revokeSession(tx, s.id, 'refresh token reuse');
-      return refuse('refresh token reuse: session revoked');
+    if (!secretMatches(parsed.secret, s.refreshTokenHash)) {
+      // Any refresh token this session rotated away from, presented again: the family is revoked.
+      if (secretMatches(parsed.secret, s.previousRefreshTokenHash) || (await wasUsedRefreshToken(tx, s.id, hashSecret(parsed.secret)))) {
+        await revokeSession(tx, s.id, 'refresh token reuse');
+        await writeAuditEvents(tx, actor, ctx.requestId, [
+          { action: 'security.refresh_token_reuse', outcome: 'DENIED', resourceType: 'Session', resourceIds: [s.id], detail: { ip: ctx.client.ip ?? null } },
+        ]);
+        return refuse('refresh token reuse: session revoked');
+      }
+      return refuse('unknown refresh token');
     }
-    if (!secretMatches(parsed.secret, s.refreshTokenHash)) return refuse('unknown refresh token');
+    await rememberUsedRefreshToken(tx, parsed.tenantId, s.id, s.refreshTokenHash);
     await rotateRefreshToken(tx, s.id, s.refreshTokenHash, hashSecret(next));
     await writeAuditEvents(tx, actor, ctx.requestId, [{ action: 'auth.refresh', outcome: 'ALLOWED', resourceType: 'Session', resourceIds: [s.id] }]);
     return { userId: s.userId, sessionId: s.id };

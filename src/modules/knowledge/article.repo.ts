@@ -40,3 +40,9 @@ export async function updateArticle(tx: Tx, id: string, patch: Partial<typeof ar
   const [row] = await tx.update(articles).set(patch).where(eq(articles.id, id)).returning(columns);
   return row;
 }
+
+/** Offboarding: every article authored by one user passes to another, in the caller's transaction. */
+export async function transferOwnership(tx: Tx, fromUserId: string, toUserId: string): Promise<number> {
+  const rows = await tx.update(articles).set({ authorId: toUserId }).where(eq(articles.authorId, fromUserId)).returning({ id: articles.id });
+  return rows.length;
+}
