@@ -6,6 +6,9 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { applyAuthorizationTransform } from './authz/transform';
 import { auditResolvers } from './audit/audit.resolvers';
 import { customerResolvers } from './modules/crm/customer.resolvers';
+import { feedbackResolvers } from './modules/feedback/feedback.resolvers';
+import { teamResolvers } from './modules/identity/team.resolvers';
+import { ticketResolvers } from './modules/tickets/ticket.resolvers';
 import { identityResolvers } from './modules/identity/identity.resolvers';
 import { articleResolvers } from './modules/knowledge/article.resolvers';
 import { nodeResolvers } from './modules/node/node.resolvers';
@@ -34,7 +37,7 @@ export const typeDefs = () => mergeTypeDefs(loadFilesSync(path.join(SCHEMA_DIR, 
 export function buildBaseSchema(): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: typeDefs(),
-    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, articleResolvers, customerResolvers, auditResolvers]),
+    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, articleResolvers, customerResolvers, auditResolvers, teamResolvers, ticketResolvers, feedbackResolvers]),
   });
 }
 

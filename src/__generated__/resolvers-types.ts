@@ -2,6 +2,11 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { ArticleRow } from '../modules/knowledge/article.repo';
 import type { CustomerRow } from '../modules/crm/customer.repo';
+import type { ContactRow } from '../modules/crm/contact.repo';
+import type { TicketRow } from '../modules/tickets/ticket.repo';
+import type { FeedbackRow } from '../modules/feedback/feedback.repo';
+import type { StatsBucketRow, StatsResult } from '../modules/feedback/stats.repo';
+import type { TeamRow } from '../modules/identity/team.repo';
 import type { UserRow, RoleRow } from '../modules/identity/identity.repo';
 import type { Viewer as ViewerModel } from '../authz/viewer';
 import type { AuditRow } from '../audit/audit.repo';
@@ -18,6 +23,15 @@ export type Scalars = {
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
   DateTime: { input: Date; output: Date; }
+};
+
+export type AddCustomerContactInput = {
+  /** A Customer id. */
+  customerId: Scalars['ID']['input'];
+  email?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  phone?: InputMaybe<Scalars['String']['input']>;
+  title?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type Article = Node & {
@@ -118,21 +132,54 @@ export type CreateArticleInput = {
 };
 
 export type CreateCustomerInput = {
+  address?: InputMaybe<Scalars['String']['input']>;
   company?: InputMaybe<Scalars['String']['input']>;
   email?: InputMaybe<Scalars['String']['input']>;
+  idNumber?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
+  /** A User id; defaults to the viewer. */
+  ownerId?: InputMaybe<Scalars['ID']['input']>;
   phone?: InputMaybe<Scalars['String']['input']>;
+  /** A Team id. */
+  teamId?: InputMaybe<Scalars['ID']['input']>;
+  tier?: InputMaybe<CustomerTier>;
 };
 
+export type CreateTicketInput = {
+  /** A User id. */
+  assigneeId?: InputMaybe<Scalars['ID']['input']>;
+  /** A Customer id. */
+  customerId: Scalars['ID']['input'];
+  description?: InputMaybe<Scalars['String']['input']>;
+  priority?: InputMaybe<TicketPriority>;
+  subject: Scalars['String']['input'];
+  /** A Team id. */
+  teamId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/**
+ * A customer. Phone, e-mail, ID number and address are encrypted at rest (AES-256-GCM under the tenant's
+ * data key) and shown full, masked or not at all by the viewer's PII permissions.
+ */
 export type Customer = Node & {
   __typename?: 'Customer';
+  /** Postal address; masked to province and city. */
+  address?: Maybe<Scalars['String']['output']>;
   company?: Maybe<Scalars['String']['output']>;
+  /** People to talk to at the customer, oldest first (at most 50). */
+  contacts: Array<CustomerContact>;
   createdAt: Scalars['DateTime']['output'];
   email?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
+  /** Resident identity card number (身份证号). */
+  idNumber?: Maybe<Scalars['String']['output']>;
   name: Scalars['String']['output'];
+  /** The account owner (sales). */
   owner?: Maybe<User>;
   phone?: Maybe<Scalars['String']['output']>;
+  /** The team that looks after the customer. */
+  team?: Maybe<Team>;
+  tier: CustomerTier;
   updatedAt: Scalars['DateTime']['output'];
 };
 
@@ -142,10 +189,67 @@ export type CustomerConnection = {
   pageInfo: PageInfo;
 };
 
+/** A person at a customer; phone and e-mail encrypted and masked like the customer's own. */
+export type CustomerContact = Node & {
+  __typename?: 'CustomerContact';
+  createdAt: Scalars['DateTime']['output'];
+  email?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  phone?: Maybe<Scalars['String']['output']>;
+  title?: Maybe<Scalars['String']['output']>;
+};
+
 export type CustomerEdge = {
   __typename?: 'CustomerEdge';
   cursor: Scalars['String']['output'];
   node: Customer;
+};
+
+export type CustomerFilter = {
+  /** A User id. */
+  ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** A Team id. */
+  teamId?: InputMaybe<Scalars['ID']['input']>;
+  tier?: InputMaybe<CustomerTier>;
+};
+
+export type CustomerTier =
+  | 'GOLD'
+  | 'PLATINUM'
+  | 'STANDARD';
+
+/** A customer's satisfaction: a score from 1 (very unhappy) to 5 (very happy). */
+export type Feedback = Node & {
+  __typename?: 'Feedback';
+  comment?: Maybe<Scalars['String']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  customer?: Maybe<Customer>;
+  id: Scalars['ID']['output'];
+  recordedBy?: Maybe<User>;
+  score: Scalars['Int']['output'];
+  ticket?: Maybe<Ticket>;
+};
+
+export type FeedbackConnection = {
+  __typename?: 'FeedbackConnection';
+  edges: Array<FeedbackEdge>;
+  pageInfo: PageInfo;
+};
+
+export type FeedbackEdge = {
+  __typename?: 'FeedbackEdge';
+  cursor: Scalars['String']['output'];
+  node: Feedback;
+};
+
+export type FeedbackFilter = {
+  /** A Customer id. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Scores at or below, e.g. 2 for the unhappy ones. */
+  maxScore?: InputMaybe<Scalars['Int']['input']>;
+  /** A Team id: feedback on that team's tickets. */
+  teamId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type LoginInput = {
@@ -165,16 +269,29 @@ export type MaskKind =
 
 export type Mutation = {
   __typename?: 'Mutation';
+  addCustomerContact: CustomerContact;
   createArticle: Article;
   createCustomer: Customer;
+  createTicket: Ticket;
   /** Sign in with a password. Wrong password and unknown user give the same UNAUTHENTICATED error. */
   login: AuthPayload;
   /** End the current session: its access and refresh tokens are refused from the next request. */
   logout: Scalars['Boolean']['output'];
+  /** Record what a customer said. Nobody records feedback on a ticket assigned to themselves. */
+  recordFeedback: RecordFeedbackPayload;
   /** Exchange a refresh token for new tokens. The presented refresh token stops working. */
   refreshSession: AuthPayload;
+  /** Remove a contact; returns its id. */
+  removeCustomerContact: Scalars['ID']['output'];
   updateArticle: Article;
   updateCustomer: Customer;
+  updateCustomerContact: CustomerContact;
+  updateTicket: Ticket;
+};
+
+
+export type MutationAddCustomerContactArgs = {
+  input: AddCustomerContactInput;
 };
 
 
@@ -188,13 +305,28 @@ export type MutationCreateCustomerArgs = {
 };
 
 
+export type MutationCreateTicketArgs = {
+  input: CreateTicketInput;
+};
+
+
 export type MutationLoginArgs = {
   input: LoginInput;
 };
 
 
+export type MutationRecordFeedbackArgs = {
+  input: RecordFeedbackInput;
+};
+
+
 export type MutationRefreshSessionArgs = {
   refreshToken: Scalars['String']['input'];
+};
+
+
+export type MutationRemoveCustomerContactArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -205,6 +337,16 @@ export type MutationUpdateArticleArgs = {
 
 export type MutationUpdateCustomerArgs = {
   input: UpdateCustomerInput;
+};
+
+
+export type MutationUpdateCustomerContactArgs = {
+  input: UpdateCustomerContactInput;
+};
+
+
+export type MutationUpdateTicketArgs = {
+  input: UpdateTicketInput;
 };
 
 /** An object with a globally unique, opaque id. */
@@ -228,12 +370,17 @@ export type Permission =
   | 'BREAK_GLASS'
   | 'CUSTOMER_READ'
   | 'CUSTOMER_WRITE'
+  | 'FEEDBACK_READ'
+  | 'FEEDBACK_WRITE'
   | 'GRANT_MANAGE'
   | 'PII_READ_FULL'
   | 'PII_READ_MASKED'
   | 'PII_REVEAL'
   | 'ROLE_MANAGE'
+  | 'STATS_READ'
   | 'TEAM_MANAGE'
+  | 'TICKET_READ'
+  | 'TICKET_WRITE'
   | 'USER_MANAGE';
 
 export type Query = {
@@ -244,11 +391,25 @@ export type Query = {
   /** Audit events of the viewer's tenant, newest first. */
   auditEvents: AuditEventConnection;
   customer?: Maybe<Customer>;
+  /**
+   * Exact-match lookup by phone or e-mail (exactly one), on the customer's own details and its contacts,
+   * through a keyed blind index. Finding a customer by a value tells the value, so this needs PII_READ_FULL.
+   * At most 20 customers, newest first.
+   */
+  customerByContact: Array<Customer>;
+  /** Customers the viewer may see, newest first. */
   customers: CustomerConnection;
+  /** Customer feedback, newest first. */
+  feedback: FeedbackConnection;
   /** The signed-in viewer. */
   me?: Maybe<Viewer>;
   /** Any object by its global id, if the viewer may see it; otherwise null. */
   node?: Maybe<Node>;
+  /** Satisfaction scores for managers, grouped by team and/or period. At most 1000 buckets. */
+  satisfactionStats: SatisfactionStats;
+  ticket?: Maybe<Ticket>;
+  /** Tickets the viewer may see, newest first. */
+  tickets: TicketConnection;
 };
 
 
@@ -275,14 +436,63 @@ export type QueryCustomerArgs = {
 };
 
 
+export type QueryCustomerByContactArgs = {
+  email?: InputMaybe<Scalars['String']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type QueryCustomersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<CustomerFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryFeedbackArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<FeedbackFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QuerySatisfactionStatsArgs = {
+  filter?: InputMaybe<StatsFilter>;
+  groupBy?: InputMaybe<StatsGrouping>;
+  period?: InputMaybe<StatsPeriod>;
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryTicketArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryTicketsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<TicketFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type RecordFeedbackInput = {
+  comment?: InputMaybe<Scalars['String']['input']>;
+  /** A Customer id, for feedback that is not about one ticket. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  score: Scalars['Int']['input'];
+  /** A Ticket id; the customer is the ticket's. Give this or customerId. */
+  ticketId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** What recording feedback returns: its id (reading feedback back needs FEEDBACK_READ). */
+export type RecordFeedbackPayload = {
+  __typename?: 'RecordFeedbackPayload';
+  id: Scalars['ID']['output'];
 };
 
 /** A named set of permissions. */
@@ -295,11 +505,56 @@ export type Role = {
   permissions: Array<Permission>;
 };
 
+/** Satisfaction over a set of feedback, computed by the database. */
+export type SatisfactionBucket = {
+  __typename?: 'SatisfactionBucket';
+  /** Mean score, null without responses. */
+  averageScore?: Maybe<Scalars['Float']['output']>;
+  /** Start of the period in the requested time zone, when grouped by period. */
+  periodStart?: Maybe<Scalars['DateTime']['output']>;
+  responses: Scalars['Int']['output'];
+  /** Share of responses scoring 4 or 5 (CSAT), 0 to 1; null without responses. */
+  satisfiedShare?: Maybe<Scalars['Float']['output']>;
+  /** Responses per score: index 0 counts score 1, index 4 score 5. */
+  scoreCounts: Array<Scalars['Int']['output']>;
+  /** The team, when grouped by team; null also for feedback with no team. */
+  team?: Maybe<Team>;
+};
+
+export type SatisfactionStats = {
+  __typename?: 'SatisfactionStats';
+  buckets: Array<SatisfactionBucket>;
+  overall: SatisfactionBucket;
+};
+
 export type SensitiveLevel =
   /** Internal notes on articles (ARTICLE_INTERNAL_NOTES_READ). */
   | 'INTERNAL'
   /** Customer personal data (PII_READ_FULL / PII_READ_MASKED). */
   | 'PII';
+
+export type StatsFilter = {
+  /** Inclusive start. */
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  /** A Team id. */
+  teamId?: InputMaybe<Scalars['ID']['input']>;
+  /** Exclusive end. */
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+export type StatsGrouping =
+  /** One bucket per period. */
+  | 'PERIOD'
+  /** One bucket per team (feedback on tickets without a team, or on no ticket, has team null). */
+  | 'TEAM'
+  | 'TEAM_AND_PERIOD';
+
+export type StatsPeriod =
+  | 'DAY'
+  | 'MONTH'
+  | 'QUARTER'
+  | 'WEEK'
+  | 'YEAR';
 
 export type Subscription = {
   __typename?: 'Subscription';
@@ -312,6 +567,72 @@ export type SubscriptionAuditEventsArgs = {
   filter?: InputMaybe<AuditEventFilter>;
 };
 
+/** A team of staff; customers and tickets belong to teams. */
+export type Team = Node & {
+  __typename?: 'Team';
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+};
+
+/** A service record: a customer's request, who works on it, and how it was resolved. */
+export type Ticket = Node & {
+  __typename?: 'Ticket';
+  /** Knowledge-base articles used in the resolution: only those the viewer may read. */
+  articles: Array<Article>;
+  assignee?: Maybe<User>;
+  createdAt: Scalars['DateTime']['output'];
+  createdBy?: Maybe<User>;
+  customer?: Maybe<Customer>;
+  description: Scalars['String']['output'];
+  /** The customer's satisfaction with this ticket, if recorded. */
+  feedback?: Maybe<Feedback>;
+  id: Scalars['ID']['output'];
+  priority: TicketPriority;
+  /** How it was resolved; required to resolve or close. */
+  resolution?: Maybe<Scalars['String']['output']>;
+  resolvedAt?: Maybe<Scalars['DateTime']['output']>;
+  status: TicketStatus;
+  subject: Scalars['String']['output'];
+  team?: Maybe<Team>;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type TicketConnection = {
+  __typename?: 'TicketConnection';
+  edges: Array<TicketEdge>;
+  pageInfo: PageInfo;
+};
+
+export type TicketEdge = {
+  __typename?: 'TicketEdge';
+  cursor: Scalars['String']['output'];
+  node: Ticket;
+};
+
+export type TicketFilter = {
+  /** A User id. */
+  assigneeId?: InputMaybe<Scalars['ID']['input']>;
+  /** A Customer id. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  priority?: InputMaybe<TicketPriority>;
+  status?: InputMaybe<TicketStatus>;
+  /** A Team id. */
+  teamId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type TicketPriority =
+  | 'HIGH'
+  | 'LOW'
+  | 'NORMAL'
+  | 'URGENT';
+
+export type TicketStatus =
+  | 'CLOSED'
+  | 'IN_PROGRESS'
+  | 'OPEN'
+  | 'RESOLVED'
+  | 'WAITING_ON_CUSTOMER';
+
 export type UpdateArticleInput = {
   body?: InputMaybe<Scalars['String']['input']>;
   classification?: InputMaybe<Classification>;
@@ -320,12 +641,39 @@ export type UpdateArticleInput = {
   title?: InputMaybe<Scalars['String']['input']>;
 };
 
-export type UpdateCustomerInput = {
-  company?: InputMaybe<Scalars['String']['input']>;
+export type UpdateCustomerContactInput = {
   email?: InputMaybe<Scalars['String']['input']>;
   id: Scalars['ID']['input'];
   name?: InputMaybe<Scalars['String']['input']>;
   phone?: InputMaybe<Scalars['String']['input']>;
+  title?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Fields left out stay as they are; null clears a nullable field. */
+export type UpdateCustomerInput = {
+  address?: InputMaybe<Scalars['String']['input']>;
+  company?: InputMaybe<Scalars['String']['input']>;
+  email?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  idNumber?: InputMaybe<Scalars['String']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  ownerId?: InputMaybe<Scalars['ID']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+  teamId?: InputMaybe<Scalars['ID']['input']>;
+  tier?: InputMaybe<CustomerTier>;
+};
+
+/** Fields left out stay as they are. `articleIds` replaces the set of articles used (at most 20). */
+export type UpdateTicketInput = {
+  articleIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  assigneeId?: InputMaybe<Scalars['ID']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  priority?: InputMaybe<TicketPriority>;
+  resolution?: InputMaybe<Scalars['String']['input']>;
+  status?: InputMaybe<TicketStatus>;
+  subject?: InputMaybe<Scalars['String']['input']>;
+  teamId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type User = Node & {
@@ -426,12 +774,17 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
   Node:
     | ( ArticleRow )
     | ( CustomerRow )
+    | ( ContactRow )
+    | ( FeedbackRow )
+    | ( TeamRow )
+    | ( TicketRow )
     | ( UserRow )
   ;
 };
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AddCustomerContactInput: AddCustomerContactInput;
   Article: ResolverTypeWrapper<ArticleRow>;
   ArticleConnection: ResolverTypeWrapper<Omit<ArticleConnection, 'edges'> & { edges: Array<ResolversTypes['ArticleEdge']> }>;
   ArticleEdge: ResolverTypeWrapper<Omit<ArticleEdge, 'node'> & { node: ResolversTypes['Article'] }>;
@@ -446,10 +799,19 @@ export type ResolversTypes = {
   Classification: Classification;
   CreateArticleInput: CreateArticleInput;
   CreateCustomerInput: CreateCustomerInput;
+  CreateTicketInput: CreateTicketInput;
   Customer: ResolverTypeWrapper<CustomerRow>;
   CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerEdge']> }>;
+  CustomerContact: ResolverTypeWrapper<ContactRow>;
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
+  CustomerFilter: CustomerFilter;
+  CustomerTier: CustomerTier;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Feedback: ResolverTypeWrapper<FeedbackRow>;
+  FeedbackConnection: ResolverTypeWrapper<Omit<FeedbackConnection, 'edges'> & { edges: Array<ResolversTypes['FeedbackEdge']> }>;
+  FeedbackEdge: ResolverTypeWrapper<Omit<FeedbackEdge, 'node'> & { node: ResolversTypes['Feedback'] }>;
+  FeedbackFilter: FeedbackFilter;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   LoginInput: LoginInput;
@@ -459,12 +821,28 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Permission: Permission;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RecordFeedbackInput: RecordFeedbackInput;
+  RecordFeedbackPayload: ResolverTypeWrapper<FeedbackRow>;
   Role: ResolverTypeWrapper<RoleRow>;
+  SatisfactionBucket: ResolverTypeWrapper<StatsBucketRow>;
+  SatisfactionStats: ResolverTypeWrapper<StatsResult>;
   SensitiveLevel: SensitiveLevel;
+  StatsFilter: StatsFilter;
+  StatsGrouping: StatsGrouping;
+  StatsPeriod: StatsPeriod;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Team: ResolverTypeWrapper<TeamRow>;
+  Ticket: ResolverTypeWrapper<TicketRow>;
+  TicketConnection: ResolverTypeWrapper<Omit<TicketConnection, 'edges'> & { edges: Array<ResolversTypes['TicketEdge']> }>;
+  TicketEdge: ResolverTypeWrapper<Omit<TicketEdge, 'node'> & { node: ResolversTypes['Ticket'] }>;
+  TicketFilter: TicketFilter;
+  TicketPriority: TicketPriority;
+  TicketStatus: TicketStatus;
   UpdateArticleInput: UpdateArticleInput;
+  UpdateCustomerContactInput: UpdateCustomerContactInput;
   UpdateCustomerInput: UpdateCustomerInput;
+  UpdateTicketInput: UpdateTicketInput;
   User: ResolverTypeWrapper<UserRow>;
   UserStatus: UserStatus;
   Viewer: ResolverTypeWrapper<ViewerModel>;
@@ -472,6 +850,7 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AddCustomerContactInput: AddCustomerContactInput;
   Article: ArticleRow;
   ArticleConnection: Omit<ArticleConnection, 'edges'> & { edges: Array<ResolversParentTypes['ArticleEdge']> };
   ArticleEdge: Omit<ArticleEdge, 'node'> & { node: ResolversParentTypes['Article'] };
@@ -483,10 +862,18 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   CreateArticleInput: CreateArticleInput;
   CreateCustomerInput: CreateCustomerInput;
+  CreateTicketInput: CreateTicketInput;
   Customer: CustomerRow;
   CustomerConnection: Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerEdge']> };
+  CustomerContact: ContactRow;
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
+  CustomerFilter: CustomerFilter;
   DateTime: Scalars['DateTime']['output'];
+  Feedback: FeedbackRow;
+  FeedbackConnection: Omit<FeedbackConnection, 'edges'> & { edges: Array<ResolversParentTypes['FeedbackEdge']> };
+  FeedbackEdge: Omit<FeedbackEdge, 'node'> & { node: ResolversParentTypes['Feedback'] };
+  FeedbackFilter: FeedbackFilter;
+  Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   LoginInput: LoginInput;
@@ -494,11 +881,23 @@ export type ResolversParentTypes = {
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  RecordFeedbackInput: RecordFeedbackInput;
+  RecordFeedbackPayload: FeedbackRow;
   Role: RoleRow;
+  SatisfactionBucket: StatsBucketRow;
+  SatisfactionStats: StatsResult;
+  StatsFilter: StatsFilter;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
+  Team: TeamRow;
+  Ticket: TicketRow;
+  TicketConnection: Omit<TicketConnection, 'edges'> & { edges: Array<ResolversParentTypes['TicketEdge']> };
+  TicketEdge: Omit<TicketEdge, 'node'> & { node: ResolversParentTypes['Ticket'] };
+  TicketFilter: TicketFilter;
   UpdateArticleInput: UpdateArticleInput;
+  UpdateCustomerContactInput: UpdateCustomerContactInput;
   UpdateCustomerInput: UpdateCustomerInput;
+  UpdateTicketInput: UpdateTicketInput;
   User: UserRow;
   Viewer: ViewerModel;
 };
@@ -575,13 +974,18 @@ export type AuthPayloadResolvers<ContextType = RequestContext, ParentType extend
 };
 
 export type CustomerResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer']> = {
+  address?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   company?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  contacts?: Resolver<Array<ResolversTypes['CustomerContact']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  idNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   owner?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  team?: Resolver<Maybe<ResolversTypes['Team']>, ParentType, ContextType>;
+  tier?: Resolver<ResolversTypes['CustomerTier'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
@@ -589,6 +993,16 @@ export type CustomerResolvers<ContextType = RequestContext, ParentType extends R
 export type CustomerConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CustomerConnection'] = ResolversParentTypes['CustomerConnection']> = {
   edges?: Resolver<Array<ResolversTypes['CustomerEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type CustomerContactResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CustomerContact'] = ResolversParentTypes['CustomerContact']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type CustomerEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CustomerEdge'] = ResolversParentTypes['CustomerEdge']> = {
@@ -600,18 +1014,45 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type FeedbackResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Feedback'] = ResolversParentTypes['Feedback']> = {
+  comment?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  recordedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  ticket?: Resolver<Maybe<ResolversTypes['Ticket']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type FeedbackConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FeedbackConnection'] = ResolversParentTypes['FeedbackConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['FeedbackEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type FeedbackEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FeedbackEdge'] = ResolversParentTypes['FeedbackEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Feedback'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  addCustomerContact?: Resolver<ResolversTypes['CustomerContact'], ParentType, ContextType, RequireFields<MutationAddCustomerContactArgs, 'input'>>;
   createArticle?: Resolver<ResolversTypes['Article'], ParentType, ContextType, RequireFields<MutationCreateArticleArgs, 'input'>>;
   createCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationCreateCustomerArgs, 'input'>>;
+  createTicket?: Resolver<ResolversTypes['Ticket'], ParentType, ContextType, RequireFields<MutationCreateTicketArgs, 'input'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  recordFeedback?: Resolver<ResolversTypes['RecordFeedbackPayload'], ParentType, ContextType, RequireFields<MutationRecordFeedbackArgs, 'input'>>;
   refreshSession?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'refreshToken'>>;
+  removeCustomerContact?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationRemoveCustomerContactArgs, 'id'>>;
   updateArticle?: Resolver<ResolversTypes['Article'], ParentType, ContextType, RequireFields<MutationUpdateArticleArgs, 'input'>>;
   updateCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'input'>>;
+  updateCustomerContact?: Resolver<ResolversTypes['CustomerContact'], ParentType, ContextType, RequireFields<MutationUpdateCustomerContactArgs, 'input'>>;
+  updateTicket?: Resolver<ResolversTypes['Ticket'], ParentType, ContextType, RequireFields<MutationUpdateTicketArgs, 'input'>>;
 };
 
 export type NodeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
-  __resolveType: TypeResolveFn<'Article' | 'Customer' | 'User', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'Article' | 'Customer' | 'CustomerContact' | 'Feedback' | 'Team' | 'Ticket' | 'User', ParentType, ContextType>;
 };
 
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -624,9 +1065,18 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   articles?: Resolver<ResolversTypes['ArticleConnection'], ParentType, ContextType, RequireFields<QueryArticlesArgs, 'first'>>;
   auditEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<QueryAuditEventsArgs, 'first'>>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
+  customerByContact?: Resolver<Array<ResolversTypes['Customer']>, ParentType, ContextType, Partial<QueryCustomerByContactArgs>>;
   customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
+  feedback?: Resolver<ResolversTypes['FeedbackConnection'], ParentType, ContextType, RequireFields<QueryFeedbackArgs, 'first'>>;
   me?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
+  satisfactionStats?: Resolver<ResolversTypes['SatisfactionStats'], ParentType, ContextType, RequireFields<QuerySatisfactionStatsArgs, 'groupBy' | 'period' | 'timeZone'>>;
+  ticket?: Resolver<Maybe<ResolversTypes['Ticket']>, ParentType, ContextType, RequireFields<QueryTicketArgs, 'id'>>;
+  tickets?: Resolver<ResolversTypes['TicketConnection'], ParentType, ContextType, RequireFields<QueryTicketsArgs, 'first'>>;
+};
+
+export type RecordFeedbackPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RecordFeedbackPayload'] = ResolversParentTypes['RecordFeedbackPayload']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type RoleResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Role'] = ResolversParentTypes['Role']> = {
@@ -637,8 +1087,57 @@ export type RoleResolvers<ContextType = RequestContext, ParentType extends Resol
   permissions?: Resolver<Array<ResolversTypes['Permission']>, ParentType, ContextType>;
 };
 
+export type SatisfactionBucketResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SatisfactionBucket'] = ResolversParentTypes['SatisfactionBucket']> = {
+  averageScore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  periodStart?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  responses?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  satisfiedShare?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  scoreCounts?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+  team?: Resolver<Maybe<ResolversTypes['Team']>, ParentType, ContextType>;
+};
+
+export type SatisfactionStatsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SatisfactionStats'] = ResolversParentTypes['SatisfactionStats']> = {
+  buckets?: Resolver<Array<ResolversTypes['SatisfactionBucket']>, ParentType, ContextType>;
+  overall?: Resolver<ResolversTypes['SatisfactionBucket'], ParentType, ContextType>;
+};
+
 export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   auditEvents?: SubscriptionResolver<ResolversTypes['AuditEvent'], "auditEvents", ParentType, ContextType, Partial<SubscriptionAuditEventsArgs>>;
+};
+
+export type TeamResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Team'] = ResolversParentTypes['Team']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type TicketResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Ticket'] = ResolversParentTypes['Ticket']> = {
+  articles?: Resolver<Array<ResolversTypes['Article']>, ParentType, ContextType>;
+  assignee?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  feedback?: Resolver<Maybe<ResolversTypes['Feedback']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  priority?: Resolver<ResolversTypes['TicketPriority'], ParentType, ContextType>;
+  resolution?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  resolvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['TicketStatus'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  team?: Resolver<Maybe<ResolversTypes['Team']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type TicketConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TicketConnection'] = ResolversParentTypes['TicketConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['TicketEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type TicketEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TicketEdge'] = ResolversParentTypes['TicketEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Ticket'], ParentType, ContextType>;
 };
 
 export type UserResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
@@ -667,14 +1166,25 @@ export type Resolvers<ContextType = RequestContext> = {
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
+  CustomerContact?: CustomerContactResolvers<ContextType>;
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Feedback?: FeedbackResolvers<ContextType>;
+  FeedbackConnection?: FeedbackConnectionResolvers<ContextType>;
+  FeedbackEdge?: FeedbackEdgeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RecordFeedbackPayload?: RecordFeedbackPayloadResolvers<ContextType>;
   Role?: RoleResolvers<ContextType>;
+  SatisfactionBucket?: SatisfactionBucketResolvers<ContextType>;
+  SatisfactionStats?: SatisfactionStatsResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  Team?: TeamResolvers<ContextType>;
+  Ticket?: TicketResolvers<ContextType>;
+  TicketConnection?: TicketConnectionResolvers<ContextType>;
+  TicketEdge?: TicketEdgeResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
 };

@@ -13,7 +13,9 @@ export const hasPermission = (viewer: Viewer, permission: Permission): boolean =
 
 export type Resource =
   | { type: 'Article'; classification: string }
-  | { type: 'Customer' };
+  | { type: 'Customer' }
+  | { type: 'Ticket' }
+  | { type: 'Feedback' };
 
 export type Action = 'read';
 
@@ -29,9 +31,11 @@ export function explain(viewer: Viewer, action: Action, resource: Resource): Dec
         : { allowed: false, reasons: [`clearance ${viewer.clearance} does not cover ${resource.classification}`] };
     }
     case 'Customer':
-      return hasPermission(viewer, 'CUSTOMER_READ')
-        ? { allowed: true, reasons: ['CUSTOMER_READ from role'] }
-        : { allowed: false, reasons: ['missing permission CUSTOMER_READ'] };
+      return explainScope(scopeOf(viewer, 'CUSTOMER_READ'), 'CUSTOMER_READ');
+    case 'Ticket':
+      return explainScope(scopeOf(viewer, 'TICKET_READ'), 'TICKET_READ');
+    case 'Feedback':
+      return explainScope(scopeOf(viewer, 'FEEDBACK_READ'), 'FEEDBACK_READ');
   }
   return { allowed: false, reasons: [`no rule for ${action}`] };
 }
@@ -45,9 +49,52 @@ export function articleReadPredicate(viewer: Viewer, columns: { tenantId: PgColu
   return and(eq(columns.tenantId, viewer.tenantId), inArray(columns.classification, classificationsUpTo(viewer.clearance)))!;
 }
 
+/**
+ * How far a permission reaches for a viewer. Every role grant is tenant-wide today; team and own-record
+ * scopes (a later issue) become further cases here, in `scopePredicate` and in `explainScope`, and every
+ * CRM list, lookup, count and statistic follows, since they all go through the predicates below.
+ */
+export type Scope = { kind: 'NONE' } | { kind: 'TENANT' };
+
+export const scopeOf = (viewer: Viewer, permission: Permission): Scope =>
+  hasPermission(viewer, permission) ? { kind: 'TENANT' } : { kind: 'NONE' };
+
+/** Columns a scope may test: the tenant now; the owner and team columns once scopes arrive. */
+export type ScopedColumns = { tenantId: PgColumn; ownerId?: PgColumn; teamId?: PgColumn };
+
+function scopePredicate(viewer: Viewer, scope: Scope, columns: ScopedColumns): SQL {
+  switch (scope.kind) {
+    case 'TENANT':
+      return eq(columns.tenantId, viewer.tenantId);
+    case 'NONE':
+      return sql`false`;
+  }
+}
+
+function explainScope(scope: Scope, permission: Permission): Decision {
+  return scope.kind === 'TENANT'
+    ? { allowed: true, reasons: [`${permission} from role, tenant-wide`] }
+    : { allowed: false, reasons: [`missing permission ${permission}`] };
+}
+
 /** Customers the viewer may read, as a SQL predicate. */
-export function customerReadPredicate(viewer: Viewer, columns: { tenantId: PgColumn }): SQL {
-  return hasPermission(viewer, 'CUSTOMER_READ') ? eq(columns.tenantId, viewer.tenantId) : sql`false`;
+export function customerReadPredicate(viewer: Viewer, columns: ScopedColumns): SQL {
+  return scopePredicate(viewer, scopeOf(viewer, 'CUSTOMER_READ'), columns);
+}
+
+/** Tickets (service records) the viewer may read. */
+export function ticketReadPredicate(viewer: Viewer, columns: ScopedColumns): SQL {
+  return scopePredicate(viewer, scopeOf(viewer, 'TICKET_READ'), columns);
+}
+
+/** Customer feedback the viewer may read. */
+export function feedbackReadPredicate(viewer: Viewer, columns: ScopedColumns): SQL {
+  return scopePredicate(viewer, scopeOf(viewer, 'FEEDBACK_READ'), columns);
+}
+
+/** Feedback that satisfaction statistics may aggregate for this viewer. */
+export function statsPredicate(viewer: Viewer, columns: ScopedColumns): SQL {
+  return scopePredicate(viewer, scopeOf(viewer, 'STATS_READ'), columns);
 }
 
 /** How a viewer may see a field marked @sensitive at a level. */

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { RequestContext } from './context';
 import { usersByIds } from '../modules/identity/identity.repo';
 import { articlesByIds } from '../modules/knowledge/article.repo';
-import { customersByIds } from '../modules/crm/customer.repo';
+import { crmLoaders } from '../modules/crm/crm.loaders';
 
 /** Rows by id, in the order of the ids, undefined where missing or not visible. */
 const byId = <T extends { id: string }>(ids: readonly string[], rows: T[]) => {
@@ -21,10 +21,7 @@ export function createLoaders(ctx: RequestContext) {
       const viewer = await ctx.requireViewer();
       return byId(ids, await ctx.withTx((tx) => articlesByIds(tx, viewer, ids)));
     }),
-    customer: new DataLoader(async (ids: readonly string[]) => {
-      const viewer = await ctx.requireViewer();
-      return byId(ids, await ctx.withTx((tx) => customersByIds(tx, viewer, ids)));
-    }),
+    ...crmLoaders(ctx),
   };
 }
 

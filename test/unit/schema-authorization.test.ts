@@ -30,6 +30,10 @@ describe('the schema is the source of truth for authorization', () => {
     expect(sensitive).toEqual({
       'Customer.phone': { level: 'PII', mask: 'PHONE' },
       'Customer.email': { level: 'PII', mask: 'EMAIL' },
+      'Customer.idNumber': { level: 'PII', mask: 'ID_NUMBER' },
+      'Customer.address': { level: 'PII', mask: 'ADDRESS' },
+      'CustomerContact.phone': { level: 'PII', mask: 'PHONE' },
+      'CustomerContact.email': { level: 'PII', mask: 'EMAIL' },
       'Article.internalNotes': { level: 'INTERNAL', mask: undefined },
     });
   });
