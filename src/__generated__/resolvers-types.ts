@@ -523,6 +523,7 @@ export type SatisfactionBucket = {
 
 export type SatisfactionStats = {
   __typename?: 'SatisfactionStats';
+  /** Ordered by period, then team (feedback without a team last). */
   buckets: Array<SatisfactionBucket>;
   overall: SatisfactionBucket;
 };

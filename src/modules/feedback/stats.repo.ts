@@ -34,7 +34,7 @@ type Raw = { team_id: string | null; period_start: string | Date | null; is_tota
  * buckets. The CTE names the grouping columns once, so parameters (unit, time zone) appear only there.
  */
 export async function satisfactionBuckets(tx: Tx, viewer: Viewer, q: StatsQuery): Promise<StatsResult & { truncated: boolean }> {
-  const dims = [...(q.byTeam ? ['team_id'] : []), ...(q.period ? ['period_start'] : [])];
+  const dims = [...(q.period ? ['period_start'] : []), ...(q.byTeam ? ['team_id'] : [])];
   const dimList = sql.raw(dims.join(', '));
   const where = and(
     statsPredicate(viewer, customerFeedback),
@@ -60,7 +60,7 @@ export async function satisfactionBuckets(tx: Tx, viewer: Viewer, q: StatsQuery)
                      count(*) filter (where score = 4), count(*) filter (where score = 5)]::int[] as score_counts
         from f
         group by grouping sets ((${dimList}), ())
-        order by is_total desc, ${dimList}
+        order by is_total desc, ${sql.raw(dims.map((d) => `${d} nulls last`).join(', '))}
         limit ${q.limit + 2}`,
   );
   const toBucket = (r: Raw): StatsBucketRow => ({
