@@ -73,6 +73,15 @@ describe('customer data is encrypted at rest', () => {
     const lead = await server.as('lead');
     const full = (await lead.ok<{ customers: { edges: { node: { name: string; contacts: { phone: string }[] } }[] } }>(q)).customers.edges.map((e) => e.node);
     expect(full.find((n) => n.name === '张伟')?.contacts[0].phone).toBe('13698765432');
+    // node() answers for contacts and teams through the same loaders and policy.
+    const ids = await agent.ok<{ customers: { edges: { node: { name: string; team: { id: string }; contacts: { id: string }[] } }[] } }>(
+      '{ customers(first: 50) { edges { node { name team { id } contacts { id } } } } }',
+    );
+    const z = ids.customers.edges.find((e) => e.node.name === '张伟')!.node;
+    const q2 = 'query($c: ID!, $t: ID!) { c: node(id: $c) { ... on CustomerContact { name phone } } t: node(id: $t) { ... on Team { name } } }';
+    expect(await agent.ok(q2, { c: z.contacts[0].id, t: z.team.id })).toEqual({ c: { name: '陈静', phone: '136****5432' }, t: { name: 'Support East' } });
+    const analyst = await server.as('analyst');
+    expect((await analyst.ok<{ c: unknown }>(q2, { c: z.contacts[0].id, t: z.team.id })).c).toBeNull();
   });
 
   it('refuses a ciphertext moved to another row: an error for that field, logged and audited, never a wrong value', async () => {
