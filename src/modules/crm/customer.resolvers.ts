@@ -32,7 +32,11 @@ export const customerResolvers: Resolvers = {
     address: (c, _, ctx) => revealField(ctx, CUSTOMER_PII, { type: 'Customer', field: 'address' }, c, c.addressCt),
     owner: (c, _, ctx) => user(ctx, c.ownerId),
     team: (c, _, ctx) => team(ctx, c.teamId),
-    contacts: (c, _, ctx) => ctx.loaders.contactsByCustomer.load(c.id),
+    contacts: async (c, _, ctx) => {
+      const contacts = await ctx.loaders.contactsByCustomer.load(c.id);
+      for (const contact of contacts) ctx.loaders.customerContact.prime(contact.id, contact);
+      return contacts;
+    },
   },
   CustomerContact: {
     id: (c) => toGlobalId('CustomerContact', c.id),
