@@ -24,6 +24,6 @@ export const nodeResolvers: Resolvers = {
     },
   },
   Node: {
-    __resolveType: (obj) => (obj as { __typename?: string }).__typename as keyof typeof loadersByType & 'Article',
+    __resolveType: (obj) => (obj as { __typename?: string }).__typename as 'Article' | 'Customer' | 'CustomerContact' | 'Feedback' | 'Team' | 'Ticket' | 'User',
   },
 };
