@@ -1,6 +1,9 @@
 import { createTestServer, type TestServer } from '../testkit/server';
 import type { GraphQLClient } from '../testkit/client';
 
+/** Start-up seeds a tenant (argon2 password hashes) and, here, more: generous on a busy machine. */
+const SETUP_TIMEOUT = 180_000;
+
 /**
  * Every relation goes through a per-request DataLoader primed from the list, so the number of SQL
  * statements per request depends on the shape of the query, never on the page size.
@@ -39,7 +42,7 @@ describe('statements per request stay the same when the page size doubles', () =
       await lead.ok('mutation($i: UpdateTicketInput!) { updateTicket(input: $i) { id } }', { i: { id: createTicket.id, articleIds: [ref.articles.edges[0].node.id] } });
       await agent.ok('mutation($i: RecordFeedbackInput!) { recordFeedback(input: $i) { id } }', { i: { ticketId: createTicket.id, score: 1 + (i % 5) } });
     }
-  });
+  }, SETUP_TIMEOUT);
   afterAll(() => server.stop());
 
   it.each(Object.keys(QUERIES) as (keyof typeof QUERIES)[])('%s, with every relation', async (name) => {

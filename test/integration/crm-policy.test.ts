@@ -12,13 +12,16 @@ import { withTenantTx } from '../../src/db/tenant-tx';
 import { createTestServer, type TestServer } from '../testkit/server';
 import { seedOtherTenant } from '../testkit/seed';
 
+/** Start-up seeds a tenant (argon2 password hashes) and, here, more: generous on a busy machine. */
+const SETUP_TIMEOUT = 180_000;
+
 describe('the CRM policy: can() and the SQL predicates agree', () => {
   let server: TestServer;
   let otherTenant: string;
   beforeAll(async () => {
     server = await createTestServer();
     otherTenant = (await seedOtherTenant(server.database.db)).tenantId;
-  });
+  }, SETUP_TIMEOUT);
   afterAll(() => server.stop());
 
   const viewerWith = (tenantId: string, permissions: Permission[]): Viewer => ({
@@ -44,7 +47,7 @@ describe('the CRM policy: can() and the SQL predicates agree', () => {
       }),
       { numRuns: 25 },
     );
-  });
+  }, SETUP_TIMEOUT);
 
   it('migration 0004 adds the new permissions to existing built-in roles and keeps what an administrator changed', async () => {
     const role = (key: string) =>

@@ -9,6 +9,9 @@ import { SEALED_TABLES } from '../../src/modules/crm/customer.pii';
 import { createTestServer, TEST_MASTER_KEY, type TestServer } from '../testkit/server';
 import { seedOtherTenant } from '../testkit/seed';
 
+/** Start-up seeds a tenant (argon2 password hashes) and, here, more: generous on a busy machine. */
+const SETUP_TIMEOUT = 180_000;
+
 const run = promisify(execFile);
 
 /** Every demo value that must never be readable in the database. */
@@ -26,7 +29,7 @@ describe('customer data is encrypted at rest', () => {
   beforeAll(async () => {
     server = await createTestServer();
     await seedOtherTenant(server.database.db);
-  });
+  }, SETUP_TIMEOUT);
   afterAll(() => server.stop());
 
   const raw = <T>(query: ReturnType<typeof sql>, tenantId: string | null = server.tenantId) =>
@@ -171,5 +174,5 @@ describe('customer data is encrypted at rest', () => {
     } finally {
       await fresh.stop();
     }
-  });
+  }, SETUP_TIMEOUT);
 });

@@ -6,6 +6,9 @@ import { createTestServer, type TestServer } from '../testkit/server';
 import { seedOtherTenant } from '../testkit/seed';
 import type { GraphQLClient } from '../testkit/client';
 
+/** Start-up seeds a tenant (argon2 password hashes) and, here, more: generous on a busy machine. */
+const SETUP_TIMEOUT = 180_000;
+
 type Bucket = { team: { name: string } | null; periodStart: string | null; responses: number; averageScore: number | null; satisfiedShare: number | null; scoreCounts: number[] };
 type Stats = { satisfactionStats: { overall: Bucket; buckets: Bucket[] } };
 const STATS = `query($filter: StatsFilter, $groupBy: StatsGrouping, $period: StatsPeriod, $tz: String) {
@@ -34,7 +37,7 @@ describe('customer feedback and satisfaction statistics', () => {
       ),
     );
     for (const r of rows) ids[r.name] = toGlobalId(r.kind, r.id);
-  });
+  }, SETUP_TIMEOUT);
   afterAll(() => server.stop());
 
   it('computes satisfaction by team in SQL, with the overall figures', async () => {

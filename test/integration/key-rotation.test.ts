@@ -12,6 +12,9 @@ import { SEALED_TABLES } from '../../src/modules/crm/customer.pii';
 import type { GraphQLClient } from '../testkit/client';
 import { createTestServer, TEST_MASTER_KEY, type TestServer } from '../testkit/server';
 
+/** Start-up seeds a tenant (argon2 password hashes) and, here, more: generous on a busy machine. */
+const SETUP_TIMEOUT = 180_000;
+
 const run = promisify(execFile);
 type Node = { id: string; name: string; phone: string | null; email: string | null; idNumber: string | null; address: string | null; contacts: { phone: string | null }[] };
 const ALL = '{ customers(first: 100) { edges { node { id name phone email idNumber address contacts { phone } } } } }';
@@ -31,7 +34,7 @@ describe('key rotation while the server serves', () => {
     server = await createTestServer();
     lead = await server.as('lead');
     tenant = { id: server.tenantId, slug: 'acme' };
-  });
+  }, SETUP_TIMEOUT);
   afterAll(() => server.stop());
 
   it('re-encrypts every row under a new data key while reads and writes go on, and nothing changes for readers', async () => {
@@ -116,7 +119,7 @@ describe('key rotation while the server serves', () => {
     expect(wrong).toMatchObject({ code: 1, stderr: expect.stringContaining('No tenant "nope"') });
     const badKey = await run('npm', ['run', '--silent', 'keys:rotate'], { env: { ...env, WARDEN_MASTER_KEY: randomBytes(32).toString('base64') } }).catch((e: { code: number; stderr: string }) => e);
     expect(badKey).toMatchObject({ code: 1, stderr: expect.stringContaining('not configured') });
-  });
+  }, SETUP_TIMEOUT);
 
   it('leaves a row whose ciphertext fails authentication as it is, reports it, and rotates the rest', async () => {
     const [victim] = await raw<{ id: string; v: number }>(sql`select id::text as id, pii_key_version as v from customers where name = '王芳'`);

@@ -6,6 +6,9 @@ import { createTestServer, type TestServer } from '../testkit/server';
 import { seedOtherTenant } from '../testkit/seed';
 import type { GraphQLClient } from '../testkit/client';
 
+/** Start-up seeds a tenant (argon2 password hashes) and, here, more: generous on a busy machine. */
+const SETUP_TIMEOUT = 180_000;
+
 type TicketNode = {
   id: string;
   subject: string;
@@ -42,7 +45,7 @@ describe('tickets: service records with customer, assignee, team and the article
       ),
     );
     for (const r of rows) ids[r.name] = toGlobalId(r.kind, r.id);
-  });
+  }, SETUP_TIMEOUT);
   afterAll(() => server.stop());
 
   const audit = (action: string) =>
