@@ -14,6 +14,12 @@ const config: CodegenConfig = {
         mappers: {
           Article: '../modules/knowledge/article.repo#ArticleRow',
           Customer: '../modules/crm/customer.repo#CustomerRow',
+          CustomerContact: '../modules/crm/contact.repo#ContactRow',
+          Ticket: '../modules/tickets/ticket.repo#TicketRow',
+          Feedback: '../modules/feedback/feedback.repo#FeedbackRow',
+          SatisfactionBucket: '../modules/feedback/stats.repo#StatsBucketRow',
+          SatisfactionStats: '../modules/feedback/stats.repo#StatsResult',
+          RecordFeedbackPayload: '../modules/feedback/feedback.repo#FeedbackRow',
           User: '../modules/identity/identity.repo#UserRow',
           Role: '../modules/identity/identity.repo#RoleRow',
           Viewer: '../authz/viewer#Viewer as ViewerModel',

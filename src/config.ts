@@ -11,6 +11,10 @@ const schema = z.object({
   WARDEN_JWT_PRIVATE_KEY: z.string().optional(),
   WARDEN_JWT_ISSUER: z.string().default('urn:warden'),
   WARDEN_JWT_AUDIENCE: z.string().default('urn:warden:api'),
+  /** Base64 of 32 random bytes: wraps every tenant's data key. Required in production. */
+  WARDEN_MASTER_KEY: z.string().optional(),
+  /** Earlier master keys (comma-separated base64), still accepted for unwrapping until keys:rotate re-wraps. */
+  WARDEN_MASTER_KEY_PREVIOUS: z.string().optional(),
   /** Access-token lifetime in seconds; capped at 15 minutes. */
   WARDEN_ACCESS_TOKEN_TTL: z.coerce.number().int().min(30).max(900).default(900),
   WARDEN_REFRESH_TOKEN_TTL: z.coerce.number().int().min(300).default(30 * 24 * 3600),
@@ -38,6 +42,8 @@ export type Config = {
   databaseUrl: string | undefined;
   dataDir: string;
   jwt: { privateKeyPem: string | undefined; issuer: string; audience: string; accessTtl: number; refreshTtl: number };
+  /** Master keys, decoded: `current` wraps new data keys, `previous` only unwrap (see src/crypto/master-key.ts). */
+  masterKey: { current: Buffer | undefined; previous: Buffer[] };
   seedDemo: 'auto' | 'always' | 'never';
   authn: {
     stepUpMaxAge: number;
@@ -62,6 +68,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.NODE_ENV === 'production' && !e.WARDEN_JWT_PRIVATE_KEY) {
     throw new Error('WARDEN_JWT_PRIVATE_KEY is required when NODE_ENV=production (an Ed25519 PKCS#8 PEM key).');
   }
+  if (e.NODE_ENV === 'production' && !e.WARDEN_MASTER_KEY) {
+    throw new Error(
+      'WARDEN_MASTER_KEY is required when NODE_ENV=production: base64 of 32 random bytes (openssl rand -base64 32). ' +
+        'It wraps the keys that encrypt customer data; without the one used before, that data cannot be read.',
+    );
+  }
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -74,6 +86,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       audience: e.WARDEN_JWT_AUDIENCE,
       accessTtl: e.WARDEN_ACCESS_TOKEN_TTL,
       refreshTtl: e.WARDEN_REFRESH_TOKEN_TTL,
+    },
+    masterKey: {
+      current: e.WARDEN_MASTER_KEY ? decodeMasterKey(e.WARDEN_MASTER_KEY, 'WARDEN_MASTER_KEY') : undefined,
+      previous: (e.WARDEN_MASTER_KEY_PREVIOUS ?? '')
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean)
+        .map((k) => decodeMasterKey(k, 'WARDEN_MASTER_KEY_PREVIOUS')),
     },
     seedDemo: e.WARDEN_SEED_DEMO,
     authn: {
@@ -97,4 +117,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.WARDEN_SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** A master key is exactly 32 bytes (AES-256), given as base64; anything else stops start-up. */
+function decodeMasterKey(value: string, name: string): Buffer {
+  const trimmed = value.trim();
+  const key = Buffer.from(trimmed, 'base64');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed) || key.length !== 32) {
+    throw new Error(`Invalid configuration:\n  ${name}: must be base64 of exactly 32 bytes (openssl rand -base64 32)`);
+  }
+  return key;
 }

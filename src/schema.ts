@@ -6,6 +6,8 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { applyAuthorizationTransform } from './authz/transform';
 import { auditResolvers } from './audit/audit.resolvers';
 import { customerResolvers } from './modules/crm/customer.resolvers';
+import { feedbackResolvers } from './modules/feedback/feedback.resolvers';
+import { ticketResolvers } from './modules/tickets/ticket.resolvers';
 import { identityResolvers } from './modules/identity/identity.resolvers';
 import { lifecycleResolvers } from './modules/identity/lifecycle.resolvers';
 import { ssoResolvers } from './modules/identity/sso.resolvers';
@@ -37,7 +39,7 @@ export const typeDefs = () => mergeTypeDefs(loadFilesSync(path.join(SCHEMA_DIR, 
 export function buildBaseSchema(): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: typeDefs(),
-    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, lifecycleResolvers, ssoResolvers, articleResolvers, customerResolvers, auditResolvers, accessResolvers]),
+    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, lifecycleResolvers, ssoResolvers, articleResolvers, customerResolvers, auditResolvers, accessResolvers, ticketResolvers, feedbackResolvers]),
   });
 }
 

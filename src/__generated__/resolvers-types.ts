@@ -2,6 +2,10 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { ArticleRow } from '../modules/knowledge/article.repo';
 import type { CustomerRow } from '../modules/crm/customer.repo';
+import type { ContactRow } from '../modules/crm/contact.repo';
+import type { TicketRow } from '../modules/tickets/ticket.repo';
+import type { FeedbackRow } from '../modules/feedback/feedback.repo';
+import type { StatsBucketRow, StatsResult } from '../modules/feedback/stats.repo';
 import type { UserRow, RoleRow } from '../modules/identity/identity.repo';
 import type { Viewer as ViewerModel, Scope as ScopeModel } from '../authz/viewer';
 import type { AuditRow } from '../audit/audit.repo';
@@ -123,6 +127,15 @@ export type AccessStepKind =
   /** A role holds the permission, but its scope does not cover the resource. */
   | 'SCOPE';
 
+export type AddCustomerContactInput = {
+  /** A Customer id. */
+  customerId: Scalars['ID']['input'];
+  email?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  phone?: InputMaybe<Scalars['String']['input']>;
+  title?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type Article = Node & {
   __typename?: 'Article';
   author?: Maybe<User>;
@@ -242,10 +255,17 @@ export type CreateArticleInput = {
 };
 
 export type CreateCustomerInput = {
+  address?: InputMaybe<Scalars['String']['input']>;
   company?: InputMaybe<Scalars['String']['input']>;
   email?: InputMaybe<Scalars['String']['input']>;
+  idNumber?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
+  /** A User id; defaults to the viewer. */
+  ownerId?: InputMaybe<Scalars['ID']['input']>;
   phone?: InputMaybe<Scalars['String']['input']>;
+  /** A Team id. */
+  teamId?: InputMaybe<Scalars['ID']['input']>;
+  tier?: InputMaybe<CustomerTier>;
 };
 
 export type CreateRoleInput = {
@@ -255,15 +275,41 @@ export type CreateRoleInput = {
   permissions: Array<Permission>;
 };
 
+export type CreateTicketInput = {
+  /** A User id. */
+  assigneeId?: InputMaybe<Scalars['ID']['input']>;
+  /** A Customer id. */
+  customerId: Scalars['ID']['input'];
+  description?: InputMaybe<Scalars['String']['input']>;
+  priority?: InputMaybe<TicketPriority>;
+  subject: Scalars['String']['input'];
+  /** A Team id. */
+  teamId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/**
+ * A customer. Phone, e-mail, ID number and address are encrypted at rest (AES-256-GCM under the tenant's
+ * data key) and shown full, masked or not at all by the viewer's PII permissions.
+ */
 export type Customer = Node & {
   __typename?: 'Customer';
+  /** Postal address; masked to province and city. */
+  address?: Maybe<Scalars['String']['output']>;
   company?: Maybe<Scalars['String']['output']>;
+  /** People to talk to at the customer, oldest first (at most 50). */
+  contacts: Array<CustomerContact>;
   createdAt: Scalars['DateTime']['output'];
   email?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
+  /** Resident identity card number (身份证号). */
+  idNumber?: Maybe<Scalars['String']['output']>;
   name: Scalars['String']['output'];
+  /** The account owner (sales). */
   owner?: Maybe<User>;
   phone?: Maybe<Scalars['String']['output']>;
+  /** The team that looks after the customer. */
+  team?: Maybe<Team>;
+  tier: CustomerTier;
   updatedAt: Scalars['DateTime']['output'];
 };
 
@@ -273,10 +319,67 @@ export type CustomerConnection = {
   pageInfo: PageInfo;
 };
 
+/** A person at a customer; phone and e-mail encrypted and masked like the customer's own. */
+export type CustomerContact = Node & {
+  __typename?: 'CustomerContact';
+  createdAt: Scalars['DateTime']['output'];
+  email?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  phone?: Maybe<Scalars['String']['output']>;
+  title?: Maybe<Scalars['String']['output']>;
+};
+
 export type CustomerEdge = {
   __typename?: 'CustomerEdge';
   cursor: Scalars['String']['output'];
   node: Customer;
+};
+
+export type CustomerFilter = {
+  /** A User id. */
+  ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** A Team id. */
+  teamId?: InputMaybe<Scalars['ID']['input']>;
+  tier?: InputMaybe<CustomerTier>;
+};
+
+export type CustomerTier =
+  | 'GOLD'
+  | 'PLATINUM'
+  | 'STANDARD';
+
+/** A customer's satisfaction: a score from 1 (very unhappy) to 5 (very happy). */
+export type Feedback = Node & {
+  __typename?: 'Feedback';
+  comment?: Maybe<Scalars['String']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  customer?: Maybe<Customer>;
+  id: Scalars['ID']['output'];
+  recordedBy?: Maybe<User>;
+  score: Scalars['Int']['output'];
+  ticket?: Maybe<Ticket>;
+};
+
+export type FeedbackConnection = {
+  __typename?: 'FeedbackConnection';
+  edges: Array<FeedbackEdge>;
+  pageInfo: PageInfo;
+};
+
+export type FeedbackEdge = {
+  __typename?: 'FeedbackEdge';
+  cursor: Scalars['String']['output'];
+  node: Feedback;
+};
+
+export type FeedbackFilter = {
+  /** A Customer id. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Scores at or below, e.g. 2 for the unhappy ones. */
+  maxScore?: InputMaybe<Scalars['Int']['input']>;
+  /** A Team id: feedback on that team's tickets. */
+  teamId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type GrantAccessInput = {
@@ -403,6 +506,7 @@ export type MfaVerification = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  addCustomerContact: CustomerContact;
   addTeamMember: Team;
   approveAccessRequest: AccessRequest;
   assignRole: RoleAssignment;
@@ -420,6 +524,7 @@ export type Mutation = {
   createCustomer: Customer;
   createRole: Role;
   createTeam: Team;
+  createTicket: Ticket;
   /** Delete a custom role that was never assigned (assignments are history). */
   deleteRole: Scalars['Boolean']['output'];
   denyAccessRequest: AccessRequest;
@@ -439,10 +544,14 @@ export type Mutation = {
   offboardUser: Offboarding;
   /** Lift a suspension. */
   reactivateUser: User;
+  /** Record what a customer said. Nobody records feedback on a ticket assigned to themselves. */
+  recordFeedback: RecordFeedbackPayload;
   /** Exchange a refresh token for new tokens. The presented refresh token stops working. */
   refreshSession: AuthPayload;
   /** Replace the recovery codes; the old ones stop working. */
   regenerateRecoveryCodes: Array<Scalars['String']['output']>;
+  /** Remove a contact; returns its id. */
+  removeCustomerContact: Scalars['ID']['output'];
   removeTeamMember: Team;
   /** Ask for time-bound access; an approver other than you decides. */
   requestAccess: AccessRequest;
@@ -467,11 +576,18 @@ export type Mutation = {
   unassignRole: RoleAssignment;
   updateArticle: Article;
   updateCustomer: Customer;
+  updateCustomerContact: CustomerContact;
   updateRole: Role;
+  updateTicket: Ticket;
   /** Pass a second factor (a TOTP code or a recovery code): raises this session's assurance for step-up fields. */
   verifyMfa: MfaVerification;
   /** Withdraw your own pending request. */
   withdrawAccessRequest: AccessRequest;
+};
+
+
+export type MutationAddCustomerContactArgs = {
+  input: AddCustomerContactInput;
 };
 
 
@@ -539,6 +655,11 @@ export type MutationCreateTeamArgs = {
 };
 
 
+export type MutationCreateTicketArgs = {
+  input: CreateTicketInput;
+};
+
+
 export type MutationDeleteRoleArgs = {
   id: Scalars['ID']['input'];
 };
@@ -570,8 +691,18 @@ export type MutationReactivateUserArgs = {
 };
 
 
+export type MutationRecordFeedbackArgs = {
+  input: RecordFeedbackInput;
+};
+
+
 export type MutationRefreshSessionArgs = {
   refreshToken: Scalars['String']['input'];
+};
+
+
+export type MutationRemoveCustomerContactArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -650,8 +781,18 @@ export type MutationUpdateCustomerArgs = {
 };
 
 
+export type MutationUpdateCustomerContactArgs = {
+  input: UpdateCustomerContactInput;
+};
+
+
 export type MutationUpdateRoleArgs = {
   input: UpdateRoleInput;
+};
+
+
+export type MutationUpdateTicketArgs = {
+  input: UpdateTicketInput;
 };
 
 
@@ -713,12 +854,17 @@ export type Permission =
   | 'BREAK_GLASS'
   | 'CUSTOMER_READ'
   | 'CUSTOMER_WRITE'
+  | 'FEEDBACK_READ'
+  | 'FEEDBACK_WRITE'
   | 'GRANT_MANAGE'
   | 'PII_READ_FULL'
   | 'PII_READ_MASKED'
   | 'PII_REVEAL'
   | 'ROLE_MANAGE'
+  | 'STATS_READ'
   | 'TEAM_MANAGE'
+  | 'TICKET_READ'
+  | 'TICKET_WRITE'
   | 'USER_MANAGE';
 
 export type Query = {
@@ -730,9 +876,18 @@ export type Query = {
   /** Audit events of the viewer's tenant, newest first. */
   auditEvents: AuditEventConnection;
   customer?: Maybe<Customer>;
+  /**
+   * Exact-match lookup by phone or e-mail (exactly one), on the customer's own details and its contacts,
+   * through a keyed blind index. Finding a customer by a value tells the value, so this needs PII_READ_FULL.
+   * At most 20 customers, newest first.
+   */
+  customerByContact: Array<Customer>;
+  /** Customers the viewer may see, newest first. */
   customers: CustomerConnection;
   /** Why a user may or may not use a permission on a resource, now or at a past moment. */
   explainAccess: AccessExplanation;
+  /** Customer feedback, newest first. */
+  feedback: FeedbackConnection;
   grants: AccessGrantConnection;
   identityProvider?: Maybe<IdentityProvider>;
   /** What a user read in the last 30 days before leaving, and any attempt to use their credentials since. */
@@ -749,9 +904,14 @@ export type Query = {
   node?: Maybe<Node>;
   roleAssignments: Array<RoleAssignment>;
   roles: Array<Role>;
+  /** Satisfaction scores for managers, grouped by team and/or period. At most 1000 buckets. */
+  satisfactionStats: SatisfactionStats;
   /** What explainAccess would answer if the user's roles were changed. */
   simulateAccess: AccessExplanation;
   teams: Array<Team>;
+  ticket?: Maybe<Ticket>;
+  /** Tickets the viewer may see, newest first. */
+  tickets: TicketConnection;
   /** Every active user who holds the permission on the resource now, and why. */
   whoCanAccess: Array<AccessHolder>;
 };
@@ -785,8 +945,15 @@ export type QueryCustomerArgs = {
 };
 
 
+export type QueryCustomerByContactArgs = {
+  email?: InputMaybe<Scalars['String']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type QueryCustomersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<CustomerFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -796,6 +963,13 @@ export type QueryExplainAccessArgs = {
   permission: Permission;
   resourceId: Scalars['ID']['input'];
   userId: Scalars['ID']['input'];
+};
+
+
+export type QueryFeedbackArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<FeedbackFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -824,6 +998,14 @@ export type QueryRoleAssignmentsArgs = {
 };
 
 
+export type QuerySatisfactionStatsArgs = {
+  filter?: InputMaybe<StatsFilter>;
+  groupBy?: InputMaybe<StatsGrouping>;
+  period?: InputMaybe<StatsPeriod>;
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type QuerySimulateAccessArgs = {
   change: SimulationInput;
   permission: Permission;
@@ -832,9 +1014,36 @@ export type QuerySimulateAccessArgs = {
 };
 
 
+export type QueryTicketArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryTicketsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<TicketFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type QueryWhoCanAccessArgs = {
   permission: Permission;
   resourceId: Scalars['ID']['input'];
+};
+
+export type RecordFeedbackInput = {
+  comment?: InputMaybe<Scalars['String']['input']>;
+  /** A Customer id, for feedback that is not about one ticket. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  score: Scalars['Int']['input'];
+  /** A Ticket id; the customer is the ticket's. Give this or customerId. */
+  ticketId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** What recording feedback returns: its id (reading feedback back needs FEEDBACK_READ). */
+export type RecordFeedbackPayload = {
+  __typename?: 'RecordFeedbackPayload';
+  id: Scalars['ID']['output'];
 };
 
 export type RequestAccessInput = {
@@ -864,6 +1073,29 @@ export type RoleAssignment = Node & {
   role: Role;
   scope: Scope;
   user: User;
+};
+
+/** Satisfaction over a set of feedback, computed by the database. */
+export type SatisfactionBucket = {
+  __typename?: 'SatisfactionBucket';
+  /** Mean score, null without responses. */
+  averageScore?: Maybe<Scalars['Float']['output']>;
+  /** Start of the period in the requested time zone, when grouped by period. */
+  periodStart?: Maybe<Scalars['DateTime']['output']>;
+  responses: Scalars['Int']['output'];
+  /** Share of responses scoring 4 or 5 (CSAT), 0 to 1; null without responses. */
+  satisfiedShare?: Maybe<Scalars['Float']['output']>;
+  /** Responses per score: index 0 counts score 1, index 4 score 5. */
+  scoreCounts: Array<Scalars['Int']['output']>;
+  /** The team, when grouped by team; null also for feedback with no team. */
+  team?: Maybe<Team>;
+};
+
+export type SatisfactionStats = {
+  __typename?: 'SatisfactionStats';
+  /** Ordered by period, then team (feedback without a team last). */
+  buckets: Array<SatisfactionBucket>;
+  overall: SatisfactionBucket;
 };
 
 /** The SCIM bearer token, shown once. */
@@ -935,6 +1167,29 @@ export type SsoStart = {
   state: Scalars['String']['output'];
 };
 
+export type StatsFilter = {
+  /** Inclusive start. */
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  /** A Team id. */
+  teamId?: InputMaybe<Scalars['ID']['input']>;
+  /** Exclusive end. */
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+export type StatsGrouping =
+  /** One bucket per period. */
+  | 'PERIOD'
+  /** One bucket per team (feedback on tickets without a team, or on no ticket, has team null). */
+  | 'TEAM'
+  | 'TEAM_AND_PERIOD';
+
+export type StatsPeriod =
+  | 'DAY'
+  | 'MONTH'
+  | 'QUARTER'
+  | 'WEEK'
+  | 'YEAR';
+
 export type Subscription = {
   __typename?: 'Subscription';
   /** Audit events of the viewer's tenant as they are committed, from every server instance. */
@@ -953,6 +1208,65 @@ export type Team = Node & {
   members: Array<User>;
   name: Scalars['String']['output'];
 };
+
+/** A service record: a customer's request, who works on it, and how it was resolved. */
+export type Ticket = Node & {
+  __typename?: 'Ticket';
+  /** Knowledge-base articles used in the resolution: only those the viewer may read. */
+  articles: Array<Article>;
+  assignee?: Maybe<User>;
+  createdAt: Scalars['DateTime']['output'];
+  createdBy?: Maybe<User>;
+  customer?: Maybe<Customer>;
+  description: Scalars['String']['output'];
+  /** The customer's satisfaction with this ticket, if recorded. */
+  feedback?: Maybe<Feedback>;
+  id: Scalars['ID']['output'];
+  priority: TicketPriority;
+  /** How it was resolved; required to resolve or close. */
+  resolution?: Maybe<Scalars['String']['output']>;
+  resolvedAt?: Maybe<Scalars['DateTime']['output']>;
+  status: TicketStatus;
+  subject: Scalars['String']['output'];
+  team?: Maybe<Team>;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type TicketConnection = {
+  __typename?: 'TicketConnection';
+  edges: Array<TicketEdge>;
+  pageInfo: PageInfo;
+};
+
+export type TicketEdge = {
+  __typename?: 'TicketEdge';
+  cursor: Scalars['String']['output'];
+  node: Ticket;
+};
+
+export type TicketFilter = {
+  /** A User id. */
+  assigneeId?: InputMaybe<Scalars['ID']['input']>;
+  /** A Customer id. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  priority?: InputMaybe<TicketPriority>;
+  status?: InputMaybe<TicketStatus>;
+  /** A Team id. */
+  teamId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type TicketPriority =
+  | 'HIGH'
+  | 'LOW'
+  | 'NORMAL'
+  | 'URGENT';
+
+export type TicketStatus =
+  | 'CLOSED'
+  | 'IN_PROGRESS'
+  | 'OPEN'
+  | 'RESOLVED'
+  | 'WAITING_ON_CUSTOMER';
 
 export type TotpConfirmation = {
   __typename?: 'TotpConfirmation';
@@ -975,12 +1289,26 @@ export type UpdateArticleInput = {
   title?: InputMaybe<Scalars['String']['input']>;
 };
 
-export type UpdateCustomerInput = {
-  company?: InputMaybe<Scalars['String']['input']>;
+export type UpdateCustomerContactInput = {
   email?: InputMaybe<Scalars['String']['input']>;
   id: Scalars['ID']['input'];
   name?: InputMaybe<Scalars['String']['input']>;
   phone?: InputMaybe<Scalars['String']['input']>;
+  title?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Fields left out stay as they are; null clears a nullable field. */
+export type UpdateCustomerInput = {
+  address?: InputMaybe<Scalars['String']['input']>;
+  company?: InputMaybe<Scalars['String']['input']>;
+  email?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  idNumber?: InputMaybe<Scalars['String']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  ownerId?: InputMaybe<Scalars['ID']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+  teamId?: InputMaybe<Scalars['ID']['input']>;
+  tier?: InputMaybe<CustomerTier>;
 };
 
 export type UpdateRoleInput = {
@@ -988,6 +1316,19 @@ export type UpdateRoleInput = {
   id: Scalars['ID']['input'];
   name?: InputMaybe<Scalars['String']['input']>;
   permissions?: InputMaybe<Array<Permission>>;
+};
+
+/** Fields left out stay as they are. `articleIds` replaces the set of articles used (at most 20). */
+export type UpdateTicketInput = {
+  articleIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  assigneeId?: InputMaybe<Scalars['ID']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  priority?: InputMaybe<TicketPriority>;
+  resolution?: InputMaybe<Scalars['String']['input']>;
+  status?: InputMaybe<TicketStatus>;
+  subject?: InputMaybe<Scalars['String']['input']>;
+  teamId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type User = Node & {
@@ -998,6 +1339,7 @@ export type User = Node & {
   status: UserStatus;
 };
 
+/** A team of staff; customers and tickets belong to teams. */
 export type UserStatus =
   | 'ACTIVE'
   | 'DISABLED'
@@ -1092,9 +1434,12 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
     | ( AccessRequestRow )
     | ( ArticleRow )
     | ( CustomerRow )
+    | ( ContactRow )
+    | ( FeedbackRow )
     | ( RoleRow )
     | ( AssignmentRow )
     | ( TeamRow )
+    | ( TicketRow )
     | ( UserRow )
   ;
 };
@@ -1110,6 +1455,7 @@ export type ResolversTypes = {
   AccessRequestStatus: AccessRequestStatus;
   AccessStep: ResolverTypeWrapper<Step>;
   AccessStepKind: AccessStepKind;
+  AddCustomerContactInput: AddCustomerContactInput;
   Article: ResolverTypeWrapper<ArticleRow>;
   ArticleConnection: ResolverTypeWrapper<Omit<ArticleConnection, 'edges'> & { edges: Array<ResolversTypes['ArticleEdge']> }>;
   ArticleEdge: ResolverTypeWrapper<Omit<ArticleEdge, 'node'> & { node: ResolversTypes['Article'] }>;
@@ -1128,10 +1474,19 @@ export type ResolversTypes = {
   CreateArticleInput: CreateArticleInput;
   CreateCustomerInput: CreateCustomerInput;
   CreateRoleInput: CreateRoleInput;
+  CreateTicketInput: CreateTicketInput;
   Customer: ResolverTypeWrapper<CustomerRow>;
   CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerEdge']> }>;
+  CustomerContact: ResolverTypeWrapper<ContactRow>;
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
+  CustomerFilter: CustomerFilter;
+  CustomerTier: CustomerTier;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Feedback: ResolverTypeWrapper<FeedbackRow>;
+  FeedbackConnection: ResolverTypeWrapper<Omit<FeedbackConnection, 'edges'> & { edges: Array<ResolversTypes['FeedbackEdge']> }>;
+  FeedbackEdge: ResolverTypeWrapper<Omit<FeedbackEdge, 'node'> & { node: ResolversTypes['Feedback'] }>;
+  FeedbackFilter: FeedbackFilter;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   GrantAccessInput: GrantAccessInput;
   GroupRoleMappingInput: GroupRoleMappingInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -1154,9 +1509,13 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Permission: Permission;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RecordFeedbackInput: RecordFeedbackInput;
+  RecordFeedbackPayload: ResolverTypeWrapper<FeedbackRow>;
   RequestAccessInput: RequestAccessInput;
   Role: ResolverTypeWrapper<RoleRow>;
   RoleAssignment: ResolverTypeWrapper<AssignmentRow>;
+  SatisfactionBucket: ResolverTypeWrapper<StatsBucketRow>;
+  SatisfactionStats: ResolverTypeWrapper<StatsResult>;
   ScimToken: ResolverTypeWrapper<ScimToken>;
   Scope: ResolverTypeWrapper<ScopeModel>;
   ScopeInput: ScopeInput;
@@ -1165,14 +1524,25 @@ export type ResolversTypes = {
   Session: ResolverTypeWrapper<Session>;
   SimulationInput: SimulationInput;
   SsoStart: ResolverTypeWrapper<SsoStart>;
+  StatsFilter: StatsFilter;
+  StatsGrouping: StatsGrouping;
+  StatsPeriod: StatsPeriod;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Team: ResolverTypeWrapper<TeamRow>;
+  Ticket: ResolverTypeWrapper<TicketRow>;
+  TicketConnection: ResolverTypeWrapper<Omit<TicketConnection, 'edges'> & { edges: Array<ResolversTypes['TicketEdge']> }>;
+  TicketEdge: ResolverTypeWrapper<Omit<TicketEdge, 'node'> & { node: ResolversTypes['Ticket'] }>;
+  TicketFilter: TicketFilter;
+  TicketPriority: TicketPriority;
+  TicketStatus: TicketStatus;
   TotpConfirmation: ResolverTypeWrapper<TotpConfirmation>;
   TotpEnrollment: ResolverTypeWrapper<TotpEnrollment>;
   UpdateArticleInput: UpdateArticleInput;
+  UpdateCustomerContactInput: UpdateCustomerContactInput;
   UpdateCustomerInput: UpdateCustomerInput;
   UpdateRoleInput: UpdateRoleInput;
+  UpdateTicketInput: UpdateTicketInput;
   User: ResolverTypeWrapper<UserRow>;
   UserStatus: UserStatus;
   Viewer: ResolverTypeWrapper<ViewerModel>;
@@ -1187,6 +1557,7 @@ export type ResolversParentTypes = {
   AccessHolder: Holder;
   AccessRequest: AccessRequestRow;
   AccessStep: Step;
+  AddCustomerContactInput: AddCustomerContactInput;
   Article: ArticleRow;
   ArticleConnection: Omit<ArticleConnection, 'edges'> & { edges: Array<ResolversParentTypes['ArticleEdge']> };
   ArticleEdge: Omit<ArticleEdge, 'node'> & { node: ResolversParentTypes['Article'] };
@@ -1202,10 +1573,18 @@ export type ResolversParentTypes = {
   CreateArticleInput: CreateArticleInput;
   CreateCustomerInput: CreateCustomerInput;
   CreateRoleInput: CreateRoleInput;
+  CreateTicketInput: CreateTicketInput;
   Customer: CustomerRow;
   CustomerConnection: Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerEdge']> };
+  CustomerContact: ContactRow;
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
+  CustomerFilter: CustomerFilter;
   DateTime: Scalars['DateTime']['output'];
+  Feedback: FeedbackRow;
+  FeedbackConnection: Omit<FeedbackConnection, 'edges'> & { edges: Array<ResolversParentTypes['FeedbackEdge']> };
+  FeedbackEdge: Omit<FeedbackEdge, 'node'> & { node: ResolversParentTypes['Feedback'] };
+  FeedbackFilter: FeedbackFilter;
+  Float: Scalars['Float']['output'];
   GrantAccessInput: GrantAccessInput;
   GroupRoleMappingInput: GroupRoleMappingInput;
   ID: Scalars['ID']['output'];
@@ -1226,23 +1605,34 @@ export type ResolversParentTypes = {
   OwnershipTransfer: OwnershipTransfer;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  RecordFeedbackInput: RecordFeedbackInput;
+  RecordFeedbackPayload: FeedbackRow;
   RequestAccessInput: RequestAccessInput;
   Role: RoleRow;
   RoleAssignment: AssignmentRow;
+  SatisfactionBucket: StatsBucketRow;
+  SatisfactionStats: StatsResult;
   ScimToken: ScimToken;
   Scope: ScopeModel;
   ScopeInput: ScopeInput;
   Session: Session;
   SimulationInput: SimulationInput;
   SsoStart: SsoStart;
+  StatsFilter: StatsFilter;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
   Team: TeamRow;
+  Ticket: TicketRow;
+  TicketConnection: Omit<TicketConnection, 'edges'> & { edges: Array<ResolversParentTypes['TicketEdge']> };
+  TicketEdge: Omit<TicketEdge, 'node'> & { node: ResolversParentTypes['Ticket'] };
+  TicketFilter: TicketFilter;
   TotpConfirmation: TotpConfirmation;
   TotpEnrollment: TotpEnrollment;
   UpdateArticleInput: UpdateArticleInput;
+  UpdateCustomerContactInput: UpdateCustomerContactInput;
   UpdateCustomerInput: UpdateCustomerInput;
   UpdateRoleInput: UpdateRoleInput;
+  UpdateTicketInput: UpdateTicketInput;
   User: UserRow;
   Viewer: ViewerModel;
 };
@@ -1399,13 +1789,18 @@ export type AuthPayloadResolvers<ContextType = RequestContext, ParentType extend
 };
 
 export type CustomerResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer']> = {
+  address?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   company?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  contacts?: Resolver<Array<ResolversTypes['CustomerContact']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  idNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   owner?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  team?: Resolver<Maybe<ResolversTypes['Team']>, ParentType, ContextType>;
+  tier?: Resolver<ResolversTypes['CustomerTier'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
@@ -1413,6 +1808,16 @@ export type CustomerResolvers<ContextType = RequestContext, ParentType extends R
 export type CustomerConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CustomerConnection'] = ResolversParentTypes['CustomerConnection']> = {
   edges?: Resolver<Array<ResolversTypes['CustomerEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type CustomerContactResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CustomerContact'] = ResolversParentTypes['CustomerContact']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type CustomerEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CustomerEdge'] = ResolversParentTypes['CustomerEdge']> = {
@@ -1423,6 +1828,27 @@ export type CustomerEdgeResolvers<ContextType = RequestContext, ParentType exten
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type FeedbackResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Feedback'] = ResolversParentTypes['Feedback']> = {
+  comment?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  recordedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  ticket?: Resolver<Maybe<ResolversTypes['Ticket']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type FeedbackConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FeedbackConnection'] = ResolversParentTypes['FeedbackConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['FeedbackEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type FeedbackEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FeedbackEdge'] = ResolversParentTypes['FeedbackEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Feedback'], ParentType, ContextType>;
+};
 
 export type IdentityProviderResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IdentityProvider'] = ResolversParentTypes['IdentityProvider']> = {
   algorithms?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1472,6 +1898,7 @@ export type MfaVerificationResolvers<ContextType = RequestContext, ParentType ex
 };
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  addCustomerContact?: Resolver<ResolversTypes['CustomerContact'], ParentType, ContextType, RequireFields<MutationAddCustomerContactArgs, 'input'>>;
   addTeamMember?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationAddTeamMemberArgs, 'teamId' | 'userId'>>;
   approveAccessRequest?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationApproveAccessRequestArgs, 'id'>>;
   assignRole?: Resolver<ResolversTypes['RoleAssignment'], ParentType, ContextType, RequireFields<MutationAssignRoleArgs, 'input'>>;
@@ -1484,6 +1911,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   createCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationCreateCustomerArgs, 'input'>>;
   createRole?: Resolver<ResolversTypes['Role'], ParentType, ContextType, RequireFields<MutationCreateRoleArgs, 'input'>>;
   createTeam?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationCreateTeamArgs, 'name'>>;
+  createTicket?: Resolver<ResolversTypes['Ticket'], ParentType, ContextType, RequireFields<MutationCreateTicketArgs, 'input'>>;
   deleteRole?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteRoleArgs, 'id'>>;
   denyAccessRequest?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationDenyAccessRequestArgs, 'id' | 'note'>>;
   enrollTotp?: Resolver<ResolversTypes['TotpEnrollment'], ParentType, ContextType>;
@@ -1492,8 +1920,10 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   offboardUser?: Resolver<ResolversTypes['Offboarding'], ParentType, ContextType, RequireFields<MutationOffboardUserArgs, 'input'>>;
   reactivateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationReactivateUserArgs, 'userId'>>;
+  recordFeedback?: Resolver<ResolversTypes['RecordFeedbackPayload'], ParentType, ContextType, RequireFields<MutationRecordFeedbackArgs, 'input'>>;
   refreshSession?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'refreshToken'>>;
   regenerateRecoveryCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  removeCustomerContact?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationRemoveCustomerContactArgs, 'id'>>;
   removeTeamMember?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationRemoveTeamMemberArgs, 'teamId' | 'userId'>>;
   requestAccess?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationRequestAccessArgs, 'input'>>;
   resetUserMfa?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResetUserMfaArgs, 'userId'>>;
@@ -1508,13 +1938,15 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   unassignRole?: Resolver<ResolversTypes['RoleAssignment'], ParentType, ContextType, RequireFields<MutationUnassignRoleArgs, 'id'>>;
   updateArticle?: Resolver<ResolversTypes['Article'], ParentType, ContextType, RequireFields<MutationUpdateArticleArgs, 'input'>>;
   updateCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'input'>>;
+  updateCustomerContact?: Resolver<ResolversTypes['CustomerContact'], ParentType, ContextType, RequireFields<MutationUpdateCustomerContactArgs, 'input'>>;
   updateRole?: Resolver<ResolversTypes['Role'], ParentType, ContextType, RequireFields<MutationUpdateRoleArgs, 'input'>>;
+  updateTicket?: Resolver<ResolversTypes['Ticket'], ParentType, ContextType, RequireFields<MutationUpdateTicketArgs, 'input'>>;
   verifyMfa?: Resolver<ResolversTypes['MfaVerification'], ParentType, ContextType, RequireFields<MutationVerifyMfaArgs, 'code'>>;
   withdrawAccessRequest?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationWithdrawAccessRequestArgs, 'id'>>;
 };
 
 export type NodeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
-  __resolveType: TypeResolveFn<'AccessGrant' | 'AccessRequest' | 'Article' | 'Customer' | 'Role' | 'RoleAssignment' | 'Team' | 'User', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'AccessGrant' | 'AccessRequest' | 'Article' | 'Customer' | 'CustomerContact' | 'Feedback' | 'Role' | 'RoleAssignment' | 'Team' | 'Ticket' | 'User', ParentType, ContextType>;
 };
 
 export type OffboardingResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Offboarding'] = ResolversParentTypes['Offboarding']> = {
@@ -1544,8 +1976,10 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   articles?: Resolver<ResolversTypes['ArticleConnection'], ParentType, ContextType, RequireFields<QueryArticlesArgs, 'first'>>;
   auditEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<QueryAuditEventsArgs, 'first'>>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
+  customerByContact?: Resolver<Array<ResolversTypes['Customer']>, ParentType, ContextType, Partial<QueryCustomerByContactArgs>>;
   customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
   explainAccess?: Resolver<ResolversTypes['AccessExplanation'], ParentType, ContextType, RequireFields<QueryExplainAccessArgs, 'permission' | 'resourceId' | 'userId'>>;
+  feedback?: Resolver<ResolversTypes['FeedbackConnection'], ParentType, ContextType, RequireFields<QueryFeedbackArgs, 'first'>>;
   grants?: Resolver<ResolversTypes['AccessGrantConnection'], ParentType, ContextType, RequireFields<QueryGrantsArgs, 'activeOnly' | 'first'>>;
   identityProvider?: Resolver<Maybe<ResolversTypes['IdentityProvider']>, ParentType, ContextType>;
   leaverReport?: Resolver<Maybe<ResolversTypes['LeaverReport']>, ParentType, ContextType, RequireFields<QueryLeaverReportArgs, 'userId'>>;
@@ -1556,9 +1990,16 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   roleAssignments?: Resolver<Array<ResolversTypes['RoleAssignment']>, ParentType, ContextType, RequireFields<QueryRoleAssignmentsArgs, 'includeRevoked' | 'userId'>>;
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
+  satisfactionStats?: Resolver<ResolversTypes['SatisfactionStats'], ParentType, ContextType, RequireFields<QuerySatisfactionStatsArgs, 'groupBy' | 'period' | 'timeZone'>>;
   simulateAccess?: Resolver<ResolversTypes['AccessExplanation'], ParentType, ContextType, RequireFields<QuerySimulateAccessArgs, 'change' | 'permission' | 'resourceId' | 'userId'>>;
   teams?: Resolver<Array<ResolversTypes['Team']>, ParentType, ContextType>;
+  ticket?: Resolver<Maybe<ResolversTypes['Ticket']>, ParentType, ContextType, RequireFields<QueryTicketArgs, 'id'>>;
+  tickets?: Resolver<ResolversTypes['TicketConnection'], ParentType, ContextType, RequireFields<QueryTicketsArgs, 'first'>>;
   whoCanAccess?: Resolver<Array<ResolversTypes['AccessHolder']>, ParentType, ContextType, RequireFields<QueryWhoCanAccessArgs, 'permission' | 'resourceId'>>;
+};
+
+export type RecordFeedbackPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RecordFeedbackPayload'] = ResolversParentTypes['RecordFeedbackPayload']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type RoleResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Role'] = ResolversParentTypes['Role']> = {
@@ -1579,6 +2020,20 @@ export type RoleAssignmentResolvers<ContextType = RequestContext, ParentType ext
   scope?: Resolver<ResolversTypes['Scope'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type SatisfactionBucketResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SatisfactionBucket'] = ResolversParentTypes['SatisfactionBucket']> = {
+  averageScore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  periodStart?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  responses?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  satisfiedShare?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  scoreCounts?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+  team?: Resolver<Maybe<ResolversTypes['Team']>, ParentType, ContextType>;
+};
+
+export type SatisfactionStatsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SatisfactionStats'] = ResolversParentTypes['SatisfactionStats']> = {
+  buckets?: Resolver<Array<ResolversTypes['SatisfactionBucket']>, ParentType, ContextType>;
+  overall?: Resolver<ResolversTypes['SatisfactionBucket'], ParentType, ContextType>;
 };
 
 export type ScimTokenResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ScimToken'] = ResolversParentTypes['ScimToken']> = {
@@ -1619,6 +2074,35 @@ export type TeamResolvers<ContextType = RequestContext, ParentType extends Resol
   members?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type TicketResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Ticket'] = ResolversParentTypes['Ticket']> = {
+  articles?: Resolver<Array<ResolversTypes['Article']>, ParentType, ContextType>;
+  assignee?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  feedback?: Resolver<Maybe<ResolversTypes['Feedback']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  priority?: Resolver<ResolversTypes['TicketPriority'], ParentType, ContextType>;
+  resolution?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  resolvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['TicketStatus'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  team?: Resolver<Maybe<ResolversTypes['Team']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type TicketConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TicketConnection'] = ResolversParentTypes['TicketConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['TicketEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type TicketEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TicketEdge'] = ResolversParentTypes['TicketEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Ticket'], ParentType, ContextType>;
 };
 
 export type TotpConfirmationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TotpConfirmation'] = ResolversParentTypes['TotpConfirmation']> = {
@@ -1664,8 +2148,12 @@ export type Resolvers<ContextType = RequestContext> = {
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
+  CustomerContact?: CustomerContactResolvers<ContextType>;
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Feedback?: FeedbackResolvers<ContextType>;
+  FeedbackConnection?: FeedbackConnectionResolvers<ContextType>;
+  FeedbackEdge?: FeedbackEdgeResolvers<ContextType>;
   IdentityProvider?: IdentityProviderResolvers<ContextType>;
   LeaverReport?: LeaverReportResolvers<ContextType>;
   LeaverReportEntry?: LeaverReportEntryResolvers<ContextType>;
@@ -1678,14 +2166,20 @@ export type Resolvers<ContextType = RequestContext> = {
   OwnershipTransfer?: OwnershipTransferResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RecordFeedbackPayload?: RecordFeedbackPayloadResolvers<ContextType>;
   Role?: RoleResolvers<ContextType>;
   RoleAssignment?: RoleAssignmentResolvers<ContextType>;
+  SatisfactionBucket?: SatisfactionBucketResolvers<ContextType>;
+  SatisfactionStats?: SatisfactionStatsResolvers<ContextType>;
   ScimToken?: ScimTokenResolvers<ContextType>;
   Scope?: ScopeResolvers<ContextType>;
   Session?: SessionResolvers<ContextType>;
   SsoStart?: SsoStartResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Team?: TeamResolvers<ContextType>;
+  Ticket?: TicketResolvers<ContextType>;
+  TicketConnection?: TicketConnectionResolvers<ContextType>;
+  TicketEdge?: TicketEdgeResolvers<ContextType>;
   TotpConfirmation?: TotpConfirmationResolvers<ContextType>;
   TotpEnrollment?: TotpEnrollmentResolvers<ContextType>;
   User?: UserResolvers<ContextType>;

@@ -9,6 +9,11 @@ export const PERMISSIONS = [
   'ARTICLE_INTERNAL_NOTES_READ',
   'CUSTOMER_READ',
   'CUSTOMER_WRITE',
+  'TICKET_READ',
+  'TICKET_WRITE',
+  'FEEDBACK_READ',
+  'FEEDBACK_WRITE',
+  'STATS_READ',
   'PII_READ_MASKED',
   'PII_READ_FULL',
   'PII_REVEAL',
@@ -49,7 +54,7 @@ export const BUILT_IN_ROLES: BuiltInRole[] = [
   {
     key: 'support_agent',
     name: 'Support agent',
-    permissions: ['ARTICLE_READ', 'CUSTOMER_READ', 'PII_READ_MASKED'],
+    permissions: ['ARTICLE_READ', 'CUSTOMER_READ', 'PII_READ_MASKED', 'TICKET_READ', 'TICKET_WRITE', 'FEEDBACK_WRITE'],
     clearance: 'INTERNAL',
   },
   {
@@ -57,7 +62,8 @@ export const BUILT_IN_ROLES: BuiltInRole[] = [
     name: 'Support lead',
     permissions: [
       'ARTICLE_READ', 'ARTICLE_WRITE', 'ARTICLE_INTERNAL_NOTES_READ', 'CUSTOMER_READ', 'CUSTOMER_WRITE',
-      'PII_READ_MASKED', 'PII_READ_FULL', 'PII_REVEAL',
+      'PII_READ_MASKED', 'PII_READ_FULL', 'PII_REVEAL', 'TICKET_READ', 'TICKET_WRITE', 'FEEDBACK_READ', 'FEEDBACK_WRITE',
+      'STATS_READ',
     ],
     clearance: 'CONFIDENTIAL',
   },

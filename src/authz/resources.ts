@@ -1,4 +1,4 @@
-import { articles, customers } from '../db/schema';
+import { articles, customerFeedback, customers, tickets } from '../db/schema';
 import type { Resource, ResourceColumns } from './policy';
 
 /**
@@ -15,8 +15,20 @@ export const RESOURCE_TYPES = {
   },
   Customer: {
     table: customers,
-    columns: { type: 'Customer', tenantId: customers.tenantId, id: customers.id, ownerId: customers.ownerId },
-    fromRow: (r: Row): Resource => ({ type: 'Customer', id: String(r.id), ownerId: (r.ownerId as string | null) ?? null }),
+    columns: { type: 'Customer', tenantId: customers.tenantId, id: customers.id, ownerId: customers.ownerId, teamId: customers.teamId },
+    fromRow: (r: Row): Resource => ({ type: 'Customer', id: String(r.id), ownerId: (r.ownerId as string | null) ?? null, teamId: (r.teamId as string | null) ?? null }),
+  },
+  /** Service records: "own" is the assignee's, "team" the ticket's team. */
+  Ticket: {
+    table: tickets,
+    columns: { type: 'Ticket', tenantId: tickets.tenantId, id: tickets.id, ownerId: tickets.assigneeId, teamId: tickets.teamId },
+    fromRow: (r: Row): Resource => ({ type: 'Ticket', id: String(r.id), ownerId: (r.assigneeId as string | null) ?? null, teamId: (r.teamId as string | null) ?? null }),
+  },
+  /** Customer feedback: "own" is what the user recorded; no team of its own (TEAM scopes match nothing). */
+  Feedback: {
+    table: customerFeedback,
+    columns: { type: 'Feedback', tenantId: customerFeedback.tenantId, id: customerFeedback.id, ownerId: customerFeedback.recordedBy },
+    fromRow: (r: Row): Resource => ({ type: 'Feedback', id: String(r.id), ownerId: (r.recordedBy as string | null) ?? null }),
   },
 } satisfies Record<string, { table: unknown; columns: ResourceColumns; fromRow: (r: Row) => Resource }>;
 
@@ -31,5 +43,7 @@ export function resourceOf(typeName: string, row: Row): Resource | undefined {
 export function resourceTypeOfPermission(permission: string): ResourceType | undefined {
   if (permission.startsWith('ARTICLE_')) return 'Article';
   if (permission.startsWith('CUSTOMER_') || permission.startsWith('PII_')) return 'Customer';
+  if (permission.startsWith('TICKET_')) return 'Ticket';
+  if (permission.startsWith('FEEDBACK_')) return 'Feedback';
   return undefined;
 }

@@ -24,16 +24,17 @@ function wrapSensitive(field: AnyField, typeName: string, fieldName: string, req
   return {
     ...field,
     resolve: async (parent, args, ctx: SensitiveReadContext, info) => {
-      const value: unknown = await resolve(parent, args, ctx, info);
-      if (value === null || value === undefined) return value;
       const anywhere = await sensitiveMode(ctx, sensitivity);
       if (typeof anywhere !== 'string') throw anywhere;
       // The row decides: a scope (own records, a team) or a grant may cover some rows and not others.
+      // Decided before the value is resolved, so a hidden value is never even decrypted.
       const resource = resourceOf(typeName, parent as Record<string, unknown>);
       const viewer = await ctx.viewer();
       const mode = resource && viewer ? fieldMode(viewer, sensitivity.level, sensitivity.mask !== undefined, resource) : anywhere;
-      // Shield has already refused HIDDEN; refusing again keeps this safe if the middleware is ever absent.
+      // Shield has already refused HIDDEN everywhere; this refuses it on rows no scope or grant covers.
       if (mode === 'HIDDEN') throw forbidden();
+      const value: unknown = await resolve(parent, args, ctx, info);
+      if (value === null || value === undefined) return value;
       ctx.recordSensitiveRead(typeName, fieldName, String((parent as { id?: unknown }).id), mode);
       return mode === 'MASKED' ? mask(sensitivity.mask!, String(value)) : value;
     },

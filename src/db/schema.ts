@@ -5,3 +5,6 @@ export * from './tables/crm';
 export * from './tables/audit';
 export * from './tables/access';
 export * from './tables/authn';
+export * from './tables/keys';
+export * from './tables/tickets';
+export * from './tables/feedback';

@@ -2,10 +2,10 @@ import DataLoader from 'dataloader';
 import type { RequestContext } from './context';
 import { usersByIds } from '../modules/identity/identity.repo';
 import { articlesByIds } from '../modules/knowledge/article.repo';
-import { customersByIds } from '../modules/crm/customer.repo';
 import { grantsByIds } from '../modules/access/grant.repo';
 import { rolesByIds } from '../modules/access/role.repo';
-import { memberIdsOfTeams, teamsByIds } from '../modules/access/team.repo';
+import { memberIdsOfTeams } from '../modules/access/team.repo';
+import { crmLoaders } from '../modules/crm/crm.loaders';
 
 /** Rows by id, in the order of the ids, undefined where missing or not visible. */
 const byId = <T extends { id: string }>(ids: readonly string[], rows: T[]) => {
@@ -29,11 +29,7 @@ export function createLoaders(ctx: RequestContext) {
       const viewer = await ctx.requireViewer();
       return byId(ids, await ctx.withTx((tx) => articlesByIds(tx, viewer, ids)));
     }),
-    customer: new DataLoader(async (ids: readonly string[]) => {
-      const viewer = await ctx.requireViewer();
-      return byId(ids, await ctx.withTx((tx) => customersByIds(tx, viewer, ids)));
-    }),
-    team: new DataLoader(async (ids: readonly string[]) => byId(ids, await ctx.withTx((tx) => teamsByIds(tx, ids)))),
+    ...crmLoaders(ctx),
     role: new DataLoader(async (ids: readonly string[]) => byId(ids, await ctx.withTx((tx) => rolesByIds(tx, ids)))),
     grant: new DataLoader(async (ids: readonly string[]) => byId(ids, await ctx.withTx((tx) => grantsByIds(tx, ids)))),
     /** Members of teams: one statement for the member ids, then the user loader (one more) for all of them. */

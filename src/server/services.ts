@@ -3,6 +3,7 @@ import type { Database } from '../db/client';
 import type { TokenService } from '../authn/tokens';
 import type { AuditBus } from '../audit/bus';
 import type { SessionBus } from '../authn/session-bus';
+import type { MasterKeys } from '../crypto/master-key';
 
 /** Application-wide dependencies, built once at start-up (src/main.ts) and shared by every request. */
 export type Services = {
@@ -12,4 +13,6 @@ export type Services = {
   auditBus: AuditBus;
   /** Session revocations from every instance (LISTEN/NOTIFY). */
   sessionBus: SessionBus;
+  /** Wrap and unwrap the tenants' data keys (customer-data encryption). */
+  masterKeys: MasterKeys;
 };

@@ -10,6 +10,7 @@ import { withTenantTx } from '../../src/db/tenant-tx';
 import { addArticles, addCustomers, addUser } from '../../src/db/seed/builders';
 import { createTenant } from '../../src/db/seed/tenant';
 import { createTestDatabase } from '../testkit/database';
+import { testMasterKeys } from '../testkit/server';
 
 /**
  * Guarantee 3 of the architecture: for random users, roles, scopes and grants (some expired), the SQL
@@ -36,7 +37,7 @@ describe('policy: SQL predicates and can() agree on random data', () => {
       await addArticles(tx, tenantId, Array.from({ length: 40 }, (_, i) => ({
         title: `a${i}`, body: 'b', classification: pick(CLASSIFICATIONS, i), authorId: i % 5 === 0 ? null : pick(userIds, i + 50),
       })));
-      await addCustomers(tx, tenantId, Array.from({ length: 30 }, (_, i) => ({ name: `c${i}`, ownerId: i % 4 === 0 ? null : pick(userIds, i + 100) })));
+      await addCustomers(tx, tenantId, Array.from({ length: 30 }, (_, i) => ({ name: `c${i}`, ownerId: i % 4 === 0 ? null : pick(userIds, i + 100) })), testMasterKeys());
       articleRows = await tx.select({ id: articles.id, classification: articles.classification, authorId: articles.authorId }).from(articles);
       customerRows = await tx.select({ id: customers.id, ownerId: customers.ownerId }).from(customers);
     });

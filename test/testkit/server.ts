@@ -1,11 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config';
 import { loadSigningKeys } from '../../src/authn/keys';
 import { TokenService } from '../../src/authn/tokens';
 import { AuditBus } from '../../src/audit/bus';
 import { SessionBus } from '../../src/authn/session-bus';
+import { loadMasterKeys, MasterKeys } from '../../src/crypto/master-key';
+import { prepareEncryption } from '../../src/crypto/startup';
 import { createDatabase, type Database } from '../../src/db/client';
 import { seedDemo } from '../../src/db/seed/demo';
 import { setLogLevel } from '../../src/lib/logger';
+import { SEALED_TABLES } from '../../src/modules/crm/customer.pii';
 import { startApp, type App } from '../../src/server/app';
 import type { Services } from '../../src/server/services';
 import { createTestDatabase } from './database';
@@ -14,6 +18,8 @@ import { GraphQLClient } from './client';
 export type TestServer = {
   app: App;
   url: string;
+  /** The per-file database's URL on PostgreSQL (undefined on PGlite). */
+  databaseUrl: string | undefined;
   services: Services;
   database: Database;
   tenantId: string;
@@ -25,17 +31,23 @@ export type TestServer = {
   stop(): Promise<void>;
 };
 
+/** An ephemeral master key for this test process: seeds and servers in one test file share it. */
+export const TEST_MASTER_KEY = randomBytes(32).toString('base64');
+export const testMasterKeys = (): MasterKeys => MasterKeys.of(Buffer.from(TEST_MASTER_KEY, 'base64'));
+
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', WARDEN_DATA_DIR: 'memory://', LOG_LEVEL: 'error', ...overrides });
+  return loadConfig({ NODE_ENV: 'test', WARDEN_DATA_DIR: 'memory://', LOG_LEVEL: 'error', WARDEN_MASTER_KEY: TEST_MASTER_KEY, ...overrides });
 }
 
 async function servicesFor(config: Config, database: Database, keysFrom?: Services): Promise<Services> {
   const tokens = keysFrom?.tokens ?? new TokenService(await loadSigningKeys(config), config.jwt);
+  const masterKeys = loadMasterKeys(config);
+  await prepareEncryption(database.db, masterKeys, SEALED_TABLES);
   const auditBus = new AuditBus(database);
   await auditBus.start();
   const sessionBus = new SessionBus(database);
   await sessionBus.start();
-  return { config, database, tokens, auditBus, sessionBus };
+  return { config, database, tokens, auditBus, sessionBus, masterKeys };
 }
 
 /** A running Warden on a fresh database with the demo tenant, on a random port. */
@@ -43,7 +55,7 @@ export async function createTestServer(opts: { env?: Record<string, string>; see
   setLogLevel('error');
   const config = testConfig(opts.env);
   const db = await createTestDatabase();
-  const { tenantId } = opts.seed === false ? { tenantId: '' } : await seedDemo(db.database.db);
+  const { tenantId } = opts.seed === false ? { tenantId: '' } : await seedDemo(db.database.db, loadMasterKeys(config));
   const services = await servicesFor(config, db.database);
   const app = await startApp(services, { port: 0, host: '127.0.0.1' });
   const extra: (() => Promise<void>)[] = [];
@@ -51,6 +63,7 @@ export async function createTestServer(opts: { env?: Record<string, string>; see
   return {
     app,
     url: app.url,
+    databaseUrl: db.url,
     services,
     database: db.database,
     tenantId,

@@ -1,4 +1,5 @@
 import { loadConfig } from '../../config';
+import { loadMasterKeys } from '../../crypto/master-key';
 import { createDatabase } from '../client';
 import { migrate } from '../migrate';
 import { seedDemo } from './demo';
@@ -8,6 +9,7 @@ import { hasAnyTenant } from './tenant';
 async function main() {
   const config = loadConfig();
   if (config.env === 'production') throw new Error('Refusing to seed demo data when NODE_ENV=production');
+  const masters = loadMasterKeys(config);
   const database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   try {
     await migrate(database);
@@ -15,7 +17,7 @@ async function main() {
       console.log('The database already has tenants; demo data not seeded.');
       return;
     }
-    await seedDemo(database.db);
+    await seedDemo(database.db, masters);
     console.log('Seeded tenant "acme": admin@, lead@, agent@, sales@, analyst@acme.test, password warden-demo');
   } finally {
     await database.close();

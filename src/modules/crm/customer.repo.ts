@@ -1,32 +1,74 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray, or, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../db/client';
-import { customers } from '../../db/schema';
-import { predicate } from '../../authz/policy';
-import { RESOURCE_TYPES } from '../../authz/resources';
+import { customerContacts, customers } from '../../db/schema';
+import { customerReadPredicate } from '../../authz/predicates';
 import type { Viewer } from '../../authz/viewer';
 import type { Page } from '../../lib/pagination';
 import { keyset } from '../keyset';
 
+/** Ciphertexts travel with the row; src/modules/crm/pii.service.ts opens a field when it is asked for. */
 const columns = {
   id: customers.id,
   name: customers.name,
   company: customers.company,
-  phone: customers.phone,
-  email: customers.email,
+  tier: customers.tier,
   ownerId: customers.ownerId,
+  teamId: customers.teamId,
+  phoneCt: customers.phoneCt,
+  emailCt: customers.emailCt,
+  idNumberCt: customers.idNumberCt,
+  addressCt: customers.addressCt,
+  piiKeyVersion: customers.piiKeyVersion,
   createdAt: customers.createdAt,
   updatedAt: customers.updatedAt,
 };
 
 export type CustomerRow = { [K in keyof typeof columns]: (typeof customers.$inferSelect)[K] };
+export type CustomerFilter = { tier?: string; ownerId?: string; teamId?: string };
 
-export async function listCustomers(tx: Tx, viewer: Viewer, page: Page) {
-  const k = keyset(customers, page, predicate(viewer, 'CUSTOMER_READ', RESOURCE_TYPES.Customer.columns));
+const filterSql = (f: CustomerFilter): SQL | undefined =>
+  and(
+    f.tier ? eq(customers.tier, f.tier) : undefined,
+    f.ownerId ? eq(customers.ownerId, f.ownerId) : undefined,
+    f.teamId ? eq(customers.teamId, f.teamId) : undefined,
+  );
+
+export async function listCustomers(tx: Tx, viewer: Viewer, page: Page, filter: CustomerFilter = {}) {
+  const k = keyset(customers, page, and(customerReadPredicate(viewer), filterSql(filter))!);
   return tx.select({ ...columns, cursorAt: k.cursorAt }).from(customers).where(k.where).orderBy(...k.orderBy).limit(k.limit);
 }
 
-export async function customersByIds(tx: Tx, viewer: Viewer, ids: readonly string[]): Promise<CustomerRow[]> {
-  return tx.select(columns).from(customers).where(and(predicate(viewer, 'CUSTOMER_READ', RESOURCE_TYPES.Customer.columns), inArray(customers.id, [...ids])));
+/** Customers by id that the viewer may read; `lock` for a read-modify-write in a mutation. */
+export async function customersByIds(tx: Tx, viewer: Viewer, ids: readonly string[], opts: { lock?: boolean } = {}): Promise<CustomerRow[]> {
+  if (ids.length === 0) return [];
+  const q = tx.select(columns).from(customers).where(and(customerReadPredicate(viewer), inArray(customers.id, [...ids])));
+  return opts.lock ? q.for('update') : q;
+}
+
+/**
+ * Customers whose own phone/e-mail, or one of whose contacts' phone/e-mail, has one of the given blind
+ * indexes (one per data-key version). Uses the (tenant_id, *_bidx) indexes; never decrypts to search.
+ */
+export async function customersByBlindIndex(tx: Tx, viewer: Viewer, index: { phone?: Buffer[]; email?: Buffer[] }, limit: number): Promise<CustomerRow[]> {
+  const own = or(
+    index.phone ? inArray(customers.phoneBidx, index.phone) : undefined,
+    index.email ? inArray(customers.emailBidx, index.email) : undefined,
+  );
+  const viaContacts = tx
+    .select({ id: customerContacts.customerId })
+    .from(customerContacts)
+    .where(
+      or(
+        index.phone ? inArray(customerContacts.phoneBidx, index.phone) : undefined,
+        index.email ? inArray(customerContacts.emailBidx, index.email) : undefined,
+      ),
+    );
+  return tx
+    .select(columns)
+    .from(customers)
+    .where(and(customerReadPredicate(viewer), or(own, inArray(customers.id, viaContacts))))
+    .orderBy(desc(customers.createdAt), desc(customers.id))
+    .limit(limit);
 }
 
 export async function insertCustomer(tx: Tx, values: typeof customers.$inferInsert): Promise<CustomerRow> {

@@ -7,6 +7,10 @@ const loadersByType: Record<string, (ctx: RequestContext, id: string) => Promise
   Article: (ctx, id) => ctx.loaders.article.load(id),
   Customer: (ctx, id) => ctx.loaders.customer.load(id),
   User: (ctx, id) => ctx.loaders.user.load(id),
+  Team: (ctx, id) => ctx.loaders.team.load(id),
+  CustomerContact: (ctx, id) => ctx.loaders.customerContact.load(id),
+  Ticket: (ctx, id) => ctx.loaders.ticket.load(id),
+  Feedback: (ctx, id) => ctx.loaders.feedback.load(id),
 };
 
 export const nodeResolvers: Resolvers = {
@@ -20,6 +24,6 @@ export const nodeResolvers: Resolvers = {
     },
   },
   Node: {
-    __resolveType: (obj) => (obj as { __typename?: string }).__typename as 'Article' | 'Customer' | 'User',
+    __resolveType: (obj) => (obj as { __typename?: string }).__typename as 'Article' | 'Customer' | 'CustomerContact' | 'Feedback' | 'Team' | 'Ticket' | 'User',
   },
 };
