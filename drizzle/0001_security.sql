@@ -28,10 +28,13 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 --> statement-breakpoint
 
-DO $$
+-- Tenant isolation for a set of tables: RLS enabled and FORCE'd (owners too), one policy on
+-- app.tenant_id evaluated once per statement. Every later migration that adds tenant tables calls it.
+CREATE OR REPLACE FUNCTION warden_isolate_tenants(tables text[]) RETURNS void
+LANGUAGE plpgsql AS $$
 DECLARE t text;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['users','teams','team_members','roles','role_assignments','sessions','articles','customers','audit_events'] LOOP
+  FOREACH t IN ARRAY tables LOOP
     EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
     EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
     EXECUTE format('DROP POLICY IF EXISTS tenant_isolation ON %I', t);
@@ -41,6 +44,8 @@ BEGIN
   END LOOP;
 END
 $$;
+--> statement-breakpoint
+SELECT warden_isolate_tenants(ARRAY['users','teams','team_members','roles','role_assignments','sessions','articles','customers','audit_events']);
 --> statement-breakpoint
 
 -- Canonical text of an audit event: what the hash covers. jsonb text output is deterministic

@@ -5,19 +5,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON tenant_auth_settings, identity_providers
 -- Throttle counters are keyed by hashes and belong to no tenant (an unknown tenant slug is throttled too).
 GRANT SELECT, INSERT, UPDATE, DELETE ON auth_throttle TO warden_app;
 --> statement-breakpoint
-DO $$
-DECLARE t text;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['tenant_auth_settings','identity_providers','sso_states','user_totp','recovery_codes','used_refresh_tokens'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format('DROP POLICY IF EXISTS tenant_isolation ON %I', t);
-    EXECUTE format(
-      'CREATE POLICY tenant_isolation ON %I USING (tenant_id = (SELECT warden_current_tenant())) WITH CHECK (tenant_id = (SELECT warden_current_tenant()))',
-      t);
-  END LOOP;
-END
-$$;
+SELECT warden_isolate_tenants(ARRAY['tenant_auth_settings','identity_providers','sso_states','user_totp','recovery_codes','used_refresh_tokens']);
 --> statement-breakpoint
 
 -- One failed attempt against a throttle key. Failures count inside a sliding window; from `threshold`

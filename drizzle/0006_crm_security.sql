@@ -15,16 +15,4 @@ GRANT SELECT, INSERT ON tenant_keys TO warden_app;
 --> statement-breakpoint
 GRANT UPDATE (wrapped_key, master_key_id, retired_at) ON tenant_keys TO warden_app;
 --> statement-breakpoint
-DO $$
-DECLARE t text;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['customer_contacts','tickets','ticket_articles','customer_feedback','tenant_keys'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format('DROP POLICY IF EXISTS tenant_isolation ON %I', t);
-    EXECUTE format(
-      'CREATE POLICY tenant_isolation ON %I USING (tenant_id = (SELECT warden_current_tenant())) WITH CHECK (tenant_id = (SELECT warden_current_tenant()))',
-      t);
-  END LOOP;
-END
-$$;
+SELECT warden_isolate_tenants(ARRAY['customer_contacts','tickets','ticket_articles','customer_feedback','tenant_keys']);

@@ -39,7 +39,11 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, s
       }
     }
   });
-  const format = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e));
+  // graphql-js reports variable coercion failures as path-less errors with no code; over HTTP Apollo
+  // calls them BAD_USER_INPUT, and so does this, rather than masking them as internal errors.
+  const requestError = (e: GraphQLError) =>
+    !e.path && (!e.originalError || e.originalError instanceof GraphQLError) && e.extensions?.code === undefined ? new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT' } }) : e;
+  const format = (errors: readonly GraphQLError[]) => errors.map(requestError).map((e) => formatError(e.toJSON(), e));
 
   const cleanup = useServer<Record<string, unknown>, { request: import('node:http').IncomingMessage; socket: WebSocket }>(
     {

@@ -100,7 +100,7 @@ describe('SCIM 2.0 provisioning at /scim/v2/Users', () => {
     expect((await agent.request('{ me { user { email } } }')).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     await expect(server.as('agent')).rejects.toThrow(/UNAUTHENTICATED/);
     const [row] = await withTenantTx(server.database.db, server.tenantId, (tx) =>
-      queryRows<{ status: string; offboarded: boolean; roles: number }>(tx, sql`select status, offboarded_at is not null as offboarded, (select count(*)::int from role_assignments ra where ra.user_id = u.id) as roles from users u where id = ${agentId}`),
+      queryRows<{ status: string; offboarded: boolean; roles: number }>(tx, sql`select status, offboarded_at is not null as offboarded, (select count(*)::int from role_assignments ra where ra.user_id = u.id and ra.revoked_at is null) as roles from users u where id = ${agentId}`),
     );
     expect(row).toEqual({ status: 'DISABLED', offboarded: true, roles: 0 });
     const events = await withTenantTx(server.database.db, server.tenantId, (tx) => queryRows<{ detail: Record<string, unknown> }>(tx, sql`select detail from audit_events where action = 'user.offboard' and outcome = 'ALLOWED'`));
