@@ -8,6 +8,8 @@ import { auditResolvers } from './audit/audit.resolvers';
 import { customerResolvers } from './modules/crm/customer.resolvers';
 import { identityResolvers } from './modules/identity/identity.resolvers';
 import { articleResolvers } from './modules/knowledge/article.resolvers';
+import { searchResolvers } from './modules/knowledge/search.resolvers';
+import { structureResolvers } from './modules/knowledge/structure.resolvers';
 import { nodeResolvers } from './modules/node/node.resolvers';
 
 export const SCHEMA_DIR = path.resolve(__dirname, '../schema');
@@ -34,7 +36,7 @@ export const typeDefs = () => mergeTypeDefs(loadFilesSync(path.join(SCHEMA_DIR, 
 export function buildBaseSchema(): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: typeDefs(),
-    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, articleResolvers, customerResolvers, auditResolvers]),
+    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, articleResolvers, structureResolvers, searchResolvers, customerResolvers, auditResolvers]),
   });
 }
 

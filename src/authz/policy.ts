@@ -12,21 +12,42 @@ import type { Viewer } from './viewer';
 export const hasPermission = (viewer: Viewer, permission: Permission): boolean => viewer.permissions.has(permission);
 
 export type Resource =
-  | { type: 'Article'; classification: string }
+  | { type: 'Article'; classification: string; status: string }
+  | { type: 'ArticleVersion'; article: { classification: string; status: string }; classification: string }
   | { type: 'Customer' };
 
 export type Action = 'read';
 
 export type Decision = { allowed: boolean; reasons: string[] };
 
+/** Drafts, articles in review and archived ones are seen by those who write or publish them, not by readers. */
+export const seesUnpublished = (viewer: Viewer): boolean => hasPermission(viewer, 'ARTICLE_WRITE') || hasPermission(viewer, 'ARTICLE_PUBLISH');
+
+const covers = (viewer: Viewer, classification: string) => classificationRank(classification) <= classificationRank(viewer.clearance);
+
+function explainArticle(viewer: Viewer, article: { classification: string; status: string }): Decision {
+  if (!hasPermission(viewer, 'ARTICLE_READ')) return { allowed: false, reasons: ['missing permission ARTICLE_READ'] };
+  if (!covers(viewer, article.classification)) {
+    return { allowed: false, reasons: [`clearance ${viewer.clearance} does not cover ${article.classification}`] };
+  }
+  if (article.status !== 'PUBLISHED' && !seesUnpublished(viewer)) {
+    return { allowed: false, reasons: [`${article.status} articles are seen by writers and publishers only`] };
+  }
+  return { allowed: true, reasons: ['ARTICLE_READ from role', `clearance ${viewer.clearance} covers ${article.classification}`] };
+}
+
 export function explain(viewer: Viewer, action: Action, resource: Resource): Decision {
   switch (resource.type) {
-    case 'Article': {
-      if (!hasPermission(viewer, 'ARTICLE_READ')) return { allowed: false, reasons: ['missing permission ARTICLE_READ'] };
-      const cleared = classificationRank(resource.classification) <= classificationRank(viewer.clearance);
-      return cleared
-        ? { allowed: true, reasons: ['ARTICLE_READ from role', `clearance ${viewer.clearance} covers ${resource.classification}`] }
-        : { allowed: false, reasons: [`clearance ${viewer.clearance} does not cover ${resource.classification}`] };
+    case 'Article':
+      return explainArticle(viewer, resource);
+    case 'ArticleVersion': {
+      // History holds unpublished states and past classifications: writers only, cleared for that version.
+      const article = explainArticle(viewer, resource.article);
+      if (!article.allowed) return article;
+      if (!seesUnpublished(viewer)) return { allowed: false, reasons: ['versions are seen by writers and publishers only'] };
+      return covers(viewer, resource.classification)
+        ? { allowed: true, reasons: [...article.reasons, `clearance covers the version's ${resource.classification}`] }
+        : { allowed: false, reasons: [`clearance ${viewer.clearance} does not cover this version's ${resource.classification}`] };
     }
     case 'Customer':
       return hasPermission(viewer, 'CUSTOMER_READ')
@@ -39,10 +60,31 @@ export function explain(viewer: Viewer, action: Action, resource: Resource): Dec
 export const can = (viewer: Viewer, action: Action, resource: Resource): boolean =>
   explain(viewer, action, resource).allowed;
 
-/** Articles the viewer may read, as a SQL predicate (same rule as `can(viewer, 'read', article)`). */
-export function articleReadPredicate(viewer: Viewer, columns: { tenantId: PgColumn; classification: PgColumn }): SQL {
+type ArticleColumns = { tenantId: PgColumn; classification: PgColumn; status: PgColumn };
+
+/**
+ * Articles the viewer may read, as a SQL predicate (same rule as `can(viewer, 'read', article)`). Lists,
+ * search pages, counts, facets, relations and node lookups all use this one; narrower scopes (spaces,
+ * teams) belong here too when they come.
+ */
+export function articleReadPredicate(viewer: Viewer, columns: ArticleColumns): SQL {
   if (!hasPermission(viewer, 'ARTICLE_READ')) return sql`false`;
-  return and(eq(columns.tenantId, viewer.tenantId), inArray(columns.classification, classificationsUpTo(viewer.clearance)))!;
+  return and(
+    eq(columns.tenantId, viewer.tenantId),
+    inArray(columns.classification, classificationsUpTo(viewer.clearance)),
+    seesUnpublished(viewer) ? undefined : eq(columns.status, 'PUBLISHED'),
+  )!;
+}
+
+/** Versions the viewer may read: of an article they may read, as a writer, cleared for the version's classification. */
+export function articleVersionReadPredicate(viewer: Viewer, article: ArticleColumns, version: { classification: PgColumn }): SQL {
+  if (!seesUnpublished(viewer)) return sql`false`;
+  return and(articleReadPredicate(viewer, article), inArray(version.classification, classificationsUpTo(viewer.clearance)))!;
+}
+
+/** Spaces, categories and tags: the knowledge base's structure, visible to every reader of the tenant. */
+export function knowledgeStructurePredicate(viewer: Viewer, columns: { tenantId: PgColumn }): SQL {
+  return hasPermission(viewer, 'ARTICLE_READ') ? eq(columns.tenantId, viewer.tenantId) : sql`false`;
 }
 
 /** Customers the viewer may read, as a SQL predicate. */

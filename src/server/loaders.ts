@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { RequestContext } from './context';
-import { usersByIds } from '../modules/identity/identity.repo';
-import { articlesByIds } from '../modules/knowledge/article.repo';
+import { teamsByIds, usersByIds } from '../modules/identity/identity.repo';
+import { knowledgeLoaders } from '../modules/knowledge/knowledge.loaders';
 import { customersByIds } from '../modules/crm/customer.repo';
 
 /** Rows by id, in the order of the ids, undefined where missing or not visible. */
@@ -17,10 +17,8 @@ const byId = <T extends { id: string }>(ids: readonly string[], rows: T[]) => {
 export function createLoaders(ctx: RequestContext) {
   return {
     user: new DataLoader(async (ids: readonly string[]) => byId(ids, await ctx.withTx((tx) => usersByIds(tx, ids)))),
-    article: new DataLoader(async (ids: readonly string[]) => {
-      const viewer = await ctx.requireViewer();
-      return byId(ids, await ctx.withTx((tx) => articlesByIds(tx, viewer, ids)));
-    }),
+    team: new DataLoader(async (ids: readonly string[]) => byId(ids, await ctx.withTx((tx) => teamsByIds(tx, ids)))),
+    ...knowledgeLoaders(ctx),
     customer: new DataLoader(async (ids: readonly string[]) => {
       const viewer = await ctx.requireViewer();
       return byId(ids, await ctx.withTx((tx) => customersByIds(tx, viewer, ids)));

@@ -80,7 +80,7 @@ describe('articles: clearance filtering in SQL, audited mutations, statement cou
       i: { id: created.createArticle.id, title: '退款到账时间（更新）' },
     });
     expect(updated.updateArticle.title).toBe('退款到账时间（更新）');
-    expect(await audit('article.create')).toEqual([expect.objectContaining({ outcome: 'ALLOWED', detail: { classification: 'INTERNAL' } })]);
+    expect(await audit('article.create')).toEqual([expect.objectContaining({ outcome: 'ALLOWED', detail: { classification: 'INTERNAL', version: 1 } })]);
     expect(await audit('article.update')).toEqual([expect.objectContaining({ outcome: 'ALLOWED', detail: { fields: ['title'] } })]);
   });
 

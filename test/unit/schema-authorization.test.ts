@@ -31,6 +31,7 @@ describe('the schema is the source of truth for authorization', () => {
       'Customer.phone': { level: 'PII', mask: 'PHONE' },
       'Customer.email': { level: 'PII', mask: 'EMAIL' },
       'Article.internalNotes': { level: 'INTERNAL', mask: undefined },
+      'ArticleVersion.internalNotes': { level: 'INTERNAL', mask: undefined },
     });
   });
 

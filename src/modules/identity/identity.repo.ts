@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor, Tx } from '../../db/client';
 import { queryRows } from '../../db/rows';
-import { roleAssignments, roles, sessions, tenants, users } from '../../db/schema';
+import { roleAssignments, roles, sessions, teams, tenants, users } from '../../db/schema';
 
 export async function findTenantBySlug(ex: Executor, slug: string) {
   const [row] = await ex.select({ id: tenants.id, slug: tenants.slug }).from(tenants).where(eq(tenants.slug, slug));
@@ -114,4 +114,11 @@ export async function usersByIds(ex: Executor, ids: readonly string[]) {
 }
 
 export type UserRow = Awaited<ReturnType<typeof usersByIds>>[number];
+
+export async function teamsByIds(ex: Executor, ids: readonly string[]) {
+  if (ids.length === 0) return [];
+  return ex.select({ id: teams.id, name: teams.name }).from(teams).where(inArray(teams.id, [...ids]));
+}
+
+export type TeamRow = Awaited<ReturnType<typeof teamsByIds>>[number];
 export type RoleRow = Awaited<ReturnType<typeof rolesOfUser>>[number];

@@ -7,6 +7,12 @@ const loadersByType: Record<string, (ctx: RequestContext, id: string) => Promise
   Article: (ctx, id) => ctx.loaders.article.load(id),
   Customer: (ctx, id) => ctx.loaders.customer.load(id),
   User: (ctx, id) => ctx.loaders.user.load(id),
+  Team: (ctx, id) => ctx.loaders.team.load(id),
+  Space: (ctx, id) => ctx.loaders.space.load(id),
+  Category: (ctx, id) => ctx.loaders.category.load(id),
+  Tag: (ctx, id) => ctx.loaders.tag.load(id),
+  ArticleVersion: (ctx, id) => ctx.loaders.articleVersion.load(id),
+  Attachment: (ctx, id) => ctx.loaders.attachment.load(id),
 };
 
 export const nodeResolvers: Resolvers = {
