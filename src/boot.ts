@@ -7,6 +7,7 @@ import { migrate } from './db/migrate';
 import { hasAnyTenant } from './db/seed/tenant';
 import { seedDemo } from './db/seed/demo';
 import { logger } from './lib/logger';
+import { indexUnindexedArticles } from './modules/knowledge/reindex';
 import type { Services } from './server/services';
 
 /** Build every application-wide service: database (migrated), keys, audit bus; seed demo data if asked. */
@@ -14,6 +15,8 @@ export async function createServices(config: Config): Promise<Services & { close
   const database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   try {
     await migrate(database);
+    const indexed = await indexUnindexedArticles(database.db);
+    if (indexed > 0) logger.info('indexed articles for full-text search', { count: indexed });
     const wantsDemo = config.seedDemo === 'always' || (config.seedDemo === 'auto' && !config.databaseUrl);
     if (wantsDemo && config.env !== 'production' && !(await hasAnyTenant(database.db))) {
       await seedDemo(database.db);

@@ -1,3 +1,6 @@
+import { articles } from '../../src/db/schema';
+import { withTenantTx } from '../../src/db/tenant-tx';
+import { indexUnindexedArticles } from '../../src/modules/knowledge/reindex';
 import { createTestServer, type TestServer } from '../testkit/server';
 import type { GraphQLClient } from '../testkit/client';
 
@@ -147,6 +150,17 @@ describe('searchArticles: Chinese and English full-text search, filtered by the 
     expect(await codes({ q: '退款', filter: { spaceId: unknownSpace } })).toEqual(['NOT_FOUND']);
     const articleAsSpace = Buffer.from('Article:00000000-0000-4000-8000-000000000000').toString('base64url');
     expect(await codes({ q: '退款', filter: { spaceId: articleAsSpace } })).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('indexes articles written before search existed (no vector) at start-up', async () => {
+    await withTenantTx(server.database.db, server.tenantId, (tx) =>
+      tx.insert(articles).values({ tenantId: server.tenantId, title: '旧文章：发票退款', body: '迁移前写入的文章 legacyword。', classification: 'PUBLIC', status: 'PUBLISHED' }),
+    );
+    expect((await search(agent, 'legacyword')).totalCount).toBe(0);
+    expect(await indexUnindexedArticles(server.database.db)).toBe(1);
+    expect(await indexUnindexedArticles(server.database.db)).toBe(0);
+    const r = await search(agent, '发票 legacyword');
+    expect(titles(r)).toEqual(['旧文章：发票退款']);
   });
 
   it('keeps SQL statements per request constant when the page size doubles', async () => {

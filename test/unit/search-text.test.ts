@@ -25,7 +25,7 @@ describe('search text: jieba segmentation and the query sanitiser', () => {
 
   it('strips control characters (our separators and markers) from what it indexes', () => {
     const doc = searchDocument({ title: 'a\u0002b', body: 'x\u001fy\u0003z' });
-    expect(doc.headline).not.toMatch(/[\u0002\u0003]/);
+    expect(doc.headline.includes('\u0002') || doc.headline.includes('\u0003')).toBe(false);
     expect(doc.headline.split(WORD_SEPARATOR).join('')).toBe('x y z');
   });
 
