@@ -3,6 +3,7 @@ import { withTenantTx } from '../../src/db/tenant-tx';
 import { indexUnindexedArticles } from '../../src/modules/knowledge/reindex';
 import { createTestServer, type TestServer } from '../testkit/server';
 import type { GraphQLClient } from '../testkit/client';
+import { seedUniformKnowledge } from '../testkit/seed';
 
 type Hit = { cursor: string; snippet: string; rank: number; node: { id: string; title: string; classification: string; status: string; kind: string } };
 type Search = {
@@ -31,6 +32,7 @@ describe('searchArticles: Chinese and English full-text search, filtered by the 
   let sales: GraphQLClient;
   beforeAll(async () => {
     server = await createTestServer();
+    await seedUniformKnowledge(server.database.db, server.tenantId, { categories: 4, articlesPerCategory: 2 });
     [agent, lead, sales] = await Promise.all([server.as('agent'), server.as('lead'), server.as('sales')]);
   });
   afterAll(() => server.stop());
@@ -164,14 +166,17 @@ describe('searchArticles: Chinese and English full-text search, filtered by the 
   });
 
   it('keeps SQL statements per request constant when the page size doubles', async () => {
-    const q = `query($first: Int) { searchArticles(query: "退款", first: $first) {
+    // Eight articles of the same shape (category with parent, tags, team, version): every page needs every relation.
+    const q = `query($first: Int) { searchArticles(query: "uniformword 统一", first: $first) {
       totalCount facets { kinds { kind count } spaces { space { name } count } }
-      edges { snippet node { title author { displayName } tags { name } space { name } category { name parent { name } } latestVersion { version editedBy { displayName } } related { title } attachments { fileName } } } } }`;
-    const small = await lead.request<Search>(q, { first: 2 });
-    const large = await lead.request<Search>(q, { first: 4 });
+      edges { snippet node { title author { displayName } tags { name } space { name ownerTeam { name } } category { name parent { name } }
+        ownerTeam { name } latestVersion { version editedBy { displayName } } related { title } attachments { fileName } } } } }`;
+    const small = await lead.request<Search>(q, { first: 4 });
+    const large = await lead.request<Search>(q, { first: 8 });
     expect(small.errors).toBeUndefined();
-    expect(small.data!.searchArticles.edges).toHaveLength(2);
-    expect(large.data!.searchArticles.edges).toHaveLength(4);
+    expect(small.data!.searchArticles.totalCount).toBe(8);
+    expect(small.data!.searchArticles.edges).toHaveLength(4);
+    expect(large.data!.searchArticles.edges).toHaveLength(8);
     expect(small.extensions?.counters?.statements).toBeGreaterThan(0);
     expect(large.extensions?.counters?.statements).toBe(small.extensions?.counters?.statements);
   });
