@@ -8,7 +8,7 @@ import type { Page } from '../../lib/pagination';
 import { groupLoader, pageLoader, rowLoader, type LoaderContext } from '../../server/tenant-loaders';
 import { articleColumns, articlesByIds, type ArticleRow } from './article.repo';
 import { attachmentsByIds, attachmentsOfArticles, relatedOfArticles } from './links.repo';
-import { categoriesByIds, childCategories, rootCategories, spacesByIds } from './structure.repo';
+import { categoriesByIds, childCategories, rootCategories, spacesByIds, type CategoryRow } from './structure.repo';
 import { tagsByIds, tagsOfArticles } from './tag.repo';
 import { latestVersions, versionPages, versionsByIds } from './version.repo';
 
@@ -37,7 +37,7 @@ export function knowledgeLoaders(ctx: LoaderContext) {
   const articleVersion = rowLoader(ctx, versionsByIds, (r) => r.id);
   const category = rowLoader(ctx, categoriesByIds, (r) => r.id);
   const primeArticles = (rows: ArticleRow[]) => rows.forEach((r) => article.prime(r.id, r));
-  const primeCategories = (rows: { id: string }[]) => rows.forEach((r) => category.prime(r.id, r as never));
+  const primeCategories = (rows: CategoryRow[]) => rows.forEach((r) => category.prime(r.id, r));
   return {
     article,
     articleVersion,
