@@ -12,6 +12,7 @@ import { seedDemo } from './db/seed/demo';
 import { logger } from './lib/logger';
 import { startGrantSweeper } from './modules/access/grant-sweeper';
 import { SEALED_TABLES } from './modules/crm/customer.pii';
+import { indexUnindexedArticles } from './modules/knowledge/reindex';
 import type { Services } from './server/services';
 
 /**
@@ -24,6 +25,8 @@ export async function createServices(config: Config): Promise<Services & { close
   try {
     await migrate(database);
     await prepareEncryption(database.db, masterKeys, SEALED_TABLES);
+    const indexed = await indexUnindexedArticles(database.db);
+    if (indexed > 0) logger.info('indexed articles for full-text search', { count: indexed });
     const wantsDemo = config.seedDemo === 'always' || (config.seedDemo === 'auto' && !config.databaseUrl);
     if (wantsDemo && config.env !== 'production' && !(await hasAnyTenant(database.db))) {
       await seedDemo(database.db, masterKeys);

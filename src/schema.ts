@@ -12,6 +12,8 @@ import { identityResolvers } from './modules/identity/identity.resolvers';
 import { lifecycleResolvers } from './modules/identity/lifecycle.resolvers';
 import { ssoResolvers } from './modules/identity/sso.resolvers';
 import { articleResolvers } from './modules/knowledge/article.resolvers';
+import { searchResolvers } from './modules/knowledge/search.resolvers';
+import { structureResolvers } from './modules/knowledge/structure.resolvers';
 import { nodeResolvers } from './modules/node/node.resolvers';
 import { accessResolvers } from './modules/access/access.resolvers';
 
@@ -39,7 +41,7 @@ export const typeDefs = () => mergeTypeDefs(loadFilesSync(path.join(SCHEMA_DIR, 
 export function buildBaseSchema(): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: typeDefs(),
-    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, lifecycleResolvers, ssoResolvers, articleResolvers, customerResolvers, auditResolvers, accessResolvers, ticketResolvers, feedbackResolvers]),
+    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, lifecycleResolvers, ssoResolvers, articleResolvers, structureResolvers, searchResolvers, customerResolvers, auditResolvers, accessResolvers, ticketResolvers, feedbackResolvers]),
   });
 }
 

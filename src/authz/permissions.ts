@@ -7,6 +7,7 @@ export const PERMISSIONS = [
   'ARTICLE_WRITE',
   'ARTICLE_PUBLISH',
   'ARTICLE_INTERNAL_NOTES_READ',
+  'KNOWLEDGE_MANAGE',
   'CUSTOMER_READ',
   'CUSTOMER_WRITE',
   'TICKET_READ',
@@ -48,7 +49,7 @@ export const BUILT_IN_ROLES: BuiltInRole[] = [
   {
     key: 'knowledge_editor',
     name: 'Knowledge editor',
-    permissions: ['ARTICLE_READ', 'ARTICLE_WRITE', 'ARTICLE_PUBLISH', 'ARTICLE_INTERNAL_NOTES_READ'],
+    permissions: ['ARTICLE_READ', 'ARTICLE_WRITE', 'ARTICLE_PUBLISH', 'ARTICLE_INTERNAL_NOTES_READ', 'KNOWLEDGE_MANAGE'],
     clearance: 'INTERNAL',
   },
   {

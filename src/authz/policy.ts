@@ -24,6 +24,8 @@ export type Resource = {
   ownerId?: string | null;
   teamId?: string | null;
   spaceId?: string | null;
+  /** Workflow status, for articles: only PUBLISHED ones are seen by mere readers. */
+  status?: string | null;
 };
 
 /** The columns that hold those fields, to compile the same rule into SQL. */
@@ -35,12 +37,14 @@ export type ResourceColumns = {
   ownerId?: PgColumn;
   teamId?: PgColumn;
   spaceId?: PgColumn;
+  status?: PgColumn;
 };
 
 export type Step =
   | { kind: 'ROLE'; roleKey: string; scope: Scope; allowed: true }
   | { kind: 'SCOPE'; roleKey: string; scope: Scope; allowed: false }
   | { kind: 'CLASSIFICATION'; roleKey: string; clearance: Classification; classification: string; allowed: boolean }
+  | { kind: 'STATUS'; roleKey: string; status: string; allowed: false }
   | { kind: 'GRANT'; grantId: string; via: Grant['via']; expiresAt: Date; allowed: true }
   | { kind: 'NO_ROLE'; allowed: false };
 
@@ -62,6 +66,9 @@ function scopeCovers(state: DecisionState, scope: Scope, r: Resource): boolean {
 const clearanceCovers = (clearance: Classification, classification: string) =>
   classification !== 'RESTRICTED' && classificationRank(classification) >= 0 && classificationRank(classification) <= classificationRank(clearance);
 
+/** Drafts, articles in review and archived ones are seen by roles that write or publish, not by readers. */
+export const seesUnpublished = (permissions: ReadonlySet<Permission>): boolean => permissions.has('ARTICLE_WRITE') || permissions.has('ARTICLE_PUBLISH');
+
 const liveGrants = (state: DecisionState, permission: Permission) => state.grants.filter((g) => g.permission === permission && g.expiresAt.getTime() > state.at.getTime());
 
 export function explain(state: DecisionState, permission: Permission, r: Resource): Decision {
@@ -76,6 +83,10 @@ export function explain(state: DecisionState, permission: Permission, r: Resourc
       const ok = clearanceCovers(a.clearance, r.classification);
       chain.push({ kind: 'CLASSIFICATION', roleKey: a.roleKey, clearance: a.clearance, classification: r.classification, allowed: ok });
       if (!ok) continue;
+    }
+    if (r.status != null && r.status !== 'PUBLISHED' && !seesUnpublished(a.permissions)) {
+      chain.push({ kind: 'STATUS', roleKey: a.roleKey, status: r.status, allowed: false });
+      continue;
     }
     return { allowed: true, chain: [{ kind: 'ROLE', roleKey: a.roleKey, scope: a.scope, allowed: true }, ...chain.filter((s) => s.allowed)] };
   }
@@ -113,19 +124,21 @@ const scopeKey = (s: Scope) => ('id' in s ? `${s.type}:${s.id}` : s.type);
  * `can`, so that a list, a count and a lookup never contain a row `can` refuses, nor miss one it allows.
  */
 export function predicate(state: DecisionState, permission: Permission, cols: ResourceColumns): SQL {
-  // Per scope, the highest clearance any assignment holding the permission gives there.
+  // Per scope (and whether it sees unpublished articles), the highest clearance an assignment gives there.
   const best = new Map<string, Assignment>();
   for (const a of state.assignments) {
     if (!a.permissions.has(permission)) continue;
-    const prev = best.get(scopeKey(a.scope));
-    if (!prev || classificationRank(a.clearance) > classificationRank(prev.clearance)) best.set(scopeKey(a.scope), a);
+    const key = `${scopeKey(a.scope)}|${seesUnpublished(a.permissions)}`;
+    const prev = best.get(key);
+    if (!prev || classificationRank(a.clearance) > classificationRank(prev.clearance)) best.set(key, a);
   }
   const terms: SQL[] = [];
   for (const a of best.values()) {
     const where = scopeSql(state, a.scope, cols);
     if (!where) continue;
     const cleared = classificationsUpTo(a.clearance).filter((c) => c !== 'RESTRICTED');
-    terms.push(cols.classification ? and(where, inArray(cols.classification, cleared))! : where);
+    const published = cols.status && !seesUnpublished(a.permissions) ? eq(cols.status, 'PUBLISHED') : undefined;
+    terms.push(and(where, cols.classification ? inArray(cols.classification, cleared) : undefined, published)!);
   }
   const granted = liveGrants(state, permission).filter((g) => g.resourceType === cols.type).map((g) => g.resourceId);
   // One array parameter, however many grants: ids are uuids from our own rows, so the literal is safe.

@@ -1,15 +1,38 @@
-import type { SQL } from 'drizzle-orm';
-import { predicate } from './policy';
-import { RESOURCE_TYPES } from './resources';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import { articles } from '../db/schema';
+import { classificationsUpTo } from './permissions';
+import { can, holds, predicate, seesUnpublished, type Resource } from './policy';
+import { articleColumns, RESOURCE_TYPES } from './resources';
 import type { DecisionState } from './viewer';
 
 /**
  * The policy's SQL predicates by name, for the repos: each is `predicate()` of one permission over one
  * protected type's columns, so lists, lookups, joins and aggregates all filter by the same rule as `can()`.
  */
-export const articleReadPredicate = (s: DecisionState): SQL => predicate(s, 'ARTICLE_READ', RESOURCE_TYPES.Article.columns);
+/** Over the articles table, or an alias of it (`alias(articles, 'source')` in a self-join). */
+export const articleReadPredicate = (s: DecisionState, table: Parameters<typeof articleColumns>[0] = articles): SQL => predicate(s, 'ARTICLE_READ', articleColumns(table));
 export const customerReadPredicate = (s: DecisionState): SQL => predicate(s, 'CUSTOMER_READ', RESOURCE_TYPES.Customer.columns);
 export const ticketReadPredicate = (s: DecisionState): SQL => predicate(s, 'TICKET_READ', RESOURCE_TYPES.Ticket.columns);
 export const feedbackReadPredicate = (s: DecisionState): SQL => predicate(s, 'FEEDBACK_READ', RESOURCE_TYPES.Feedback.columns);
 /** Feedback that satisfaction statistics may aggregate for this viewer. */
 export const statsPredicate = (s: DecisionState): SQL => predicate(s, 'STATS_READ', RESOURCE_TYPES.Feedback.columns);
+
+/**
+ * Versions hold unpublished states and past classifications: readable to a user who may read the
+ * article, holds a role that writes or publishes, and is cleared for the version's own classification.
+ */
+export function articleVersionReadPredicate(s: DecisionState, article: Parameters<typeof articleColumns>[0], version: { classification: PgColumn }): SQL {
+  if (!seesUnpublished(s.permissions)) return sql`false`;
+  return and(articleReadPredicate(s, article), inArray(version.classification, classificationsUpTo(s.clearance).filter((c) => c !== 'RESTRICTED')))!;
+}
+
+/** The same rule as articleVersionReadPredicate, for one loaded version. */
+export function canReadArticleVersion(s: DecisionState, article: Resource, versionClassification: string): boolean {
+  return seesUnpublished(s.permissions) && can(s, 'ARTICLE_READ', article) && classificationsUpTo(s.clearance).filter((c) => c !== 'RESTRICTED').includes(versionClassification as never);
+}
+
+/** Spaces, categories and tags: the knowledge base's structure, visible to every reader of the tenant. */
+export function knowledgeStructurePredicate(s: DecisionState, columns: { tenantId: PgColumn }): SQL {
+  return holds(s, 'ARTICLE_READ') ? eq(columns.tenantId, s.tenantId) : sql`false`;
+}

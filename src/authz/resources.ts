@@ -7,11 +7,26 @@ import type { Resource, ResourceColumns } from './policy';
  */
 type Row = Record<string, unknown>;
 
+/** The policy's columns of the articles table, or of an alias of it (a self-join). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an alias of articles (alias()) has its own name type
+export function articleColumns(t: typeof articles | any): ResourceColumns {
+  return { type: 'Article', tenantId: t.tenantId, id: t.id, classification: t.classification, status: t.status, ownerId: t.authorId, teamId: t.ownerTeamId, spaceId: t.spaceId };
+}
+
 export const RESOURCE_TYPES = {
+  /** Articles: "own" is the author's, "team" the owning team's, "space" the article's space. */
   Article: {
     table: articles,
-    columns: { type: 'Article', tenantId: articles.tenantId, id: articles.id, classification: articles.classification, ownerId: articles.authorId },
-    fromRow: (r: Row): Resource => ({ type: 'Article', id: String(r.id), classification: r.classification as string, ownerId: (r.authorId as string | null) ?? null }),
+    columns: articleColumns(articles),
+    fromRow: (r: Row): Resource => ({
+      type: 'Article',
+      id: String(r.id),
+      classification: r.classification as string,
+      status: r.status as string,
+      ownerId: (r.authorId as string | null) ?? null,
+      teamId: (r.ownerTeamId as string | null) ?? null,
+      spaceId: (r.spaceId as string | null) ?? null,
+    }),
   },
   Customer: {
     table: customers,

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { RequestContext } from './context';
 import { usersByIds } from '../modules/identity/identity.repo';
-import { articlesByIds } from '../modules/knowledge/article.repo';
+import { knowledgeLoaders } from '../modules/knowledge/knowledge.loaders';
 import { grantsByIds } from '../modules/access/grant.repo';
 import { rolesByIds } from '../modules/access/role.repo';
 import { memberIdsOfTeams } from '../modules/access/team.repo';
@@ -25,10 +25,7 @@ export function createLoaders(ctx: RequestContext) {
   };
   return {
     user,
-    article: new DataLoader(async (ids: readonly string[]) => {
-      const viewer = await ctx.requireViewer();
-      return byId(ids, await ctx.withTx((tx) => articlesByIds(tx, viewer, ids)));
-    }),
+    ...knowledgeLoaders(ctx),
     ...crmLoaders(ctx),
     role: new DataLoader(async (ids: readonly string[]) => byId(ids, await ctx.withTx((tx) => rolesByIds(tx, ids)))),
     grant: new DataLoader(async (ids: readonly string[]) => byId(ids, await ctx.withTx((tx) => grantsByIds(tx, ids)))),

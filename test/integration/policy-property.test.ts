@@ -22,7 +22,7 @@ describe('policy: SQL predicates and can() agree on random data', () => {
   let database: Database;
   let tenantId: string;
   let userIds: string[];
-  let articleRows: { id: string; classification: string; authorId: string | null }[];
+  let articleRows: { id: string; classification: string; status: string; authorId: string | null }[];
   let customerRows: { id: string; ownerId: string | null }[];
 
   beforeAll(async () => {
@@ -35,10 +35,10 @@ describe('policy: SQL predicates and can() agree on random data', () => {
       for (let i = 0; i < 4; i++) userIds.push(await addUser(tx, tenantId, { email: `u${i}@prop.test`, displayName: `u${i}`, password: 'x-long-password', roleIds: [] }));
       const pick = <T>(xs: readonly T[], n: number) => xs[rand[n] % xs.length];
       await addArticles(tx, tenantId, Array.from({ length: 40 }, (_, i) => ({
-        title: `a${i}`, body: 'b', classification: pick(CLASSIFICATIONS, i), authorId: i % 5 === 0 ? null : pick(userIds, i + 50),
+        title: `a${i}`, body: 'b', classification: pick(CLASSIFICATIONS, i), status: i % 3 === 0 ? 'DRAFT' : 'PUBLISHED', authorId: i % 5 === 0 ? null : pick(userIds, i + 50),
       })));
       await addCustomers(tx, tenantId, Array.from({ length: 30 }, (_, i) => ({ name: `c${i}`, ownerId: i % 4 === 0 ? null : pick(userIds, i + 100) })), testMasterKeys());
-      articleRows = await tx.select({ id: articles.id, classification: articles.classification, authorId: articles.authorId }).from(articles);
+      articleRows = await tx.select({ id: articles.id, classification: articles.classification, status: articles.status, authorId: articles.authorId }).from(articles);
       customerRows = await tx.select({ id: customers.id, ownerId: customers.ownerId }).from(customers);
     });
   });

@@ -1,6 +1,8 @@
+import { sql } from 'drizzle-orm';
 import type { Db } from '../../src/db/client';
+import { queryRows } from '../../src/db/rows';
 import { withTenantTx } from '../../src/db/tenant-tx';
-import { addArticles, addCustomers, addUser } from '../../src/db/seed/builders';
+import { addArticles, addCategory, addCustomers, addSpace, addUser } from '../../src/db/seed/builders';
 import { createTenant } from '../../src/db/seed/tenant';
 import { testMasterKeys } from './server';
 
@@ -24,4 +26,39 @@ export async function dbFailure(p: Promise<unknown>): Promise<string> {
     return `${e.message} | ${e.cause?.message ?? ''}`;
   }
   throw new Error('expected the statement to fail');
+}
+
+/**
+ * A space whose articles all have the same shape (a category with a parent, tags, an owner team, a
+ * version, the same search words), for tests that compare statement counts between page sizes: with
+ * mixed data a smaller page may simply not need a relation that a larger one does.
+ */
+export async function seedUniformKnowledge(db: Db, tenantId: string, opts: { categories: number; articlesPerCategory: number }) {
+  return withTenantTx(db, tenantId, async (tx) => {
+    const [author] = await queryRows<{ id: string }>(tx, sql`select id from users where email = 'lead@acme.test'`);
+    const [team] = await queryRows<{ id: string }>(tx, sql`select id from teams where name = 'Support East'`);
+    const spaceId = await addSpace(tx, tenantId, { key: 'UNIFORM', name: 'Uniform space', defaultClassification: 'INTERNAL', ownerTeamId: team.id });
+    const rootId = await addCategory(tx, tenantId, { spaceId, name: 'Uniform root' });
+    const categoryIds: string[] = [];
+    for (let c = 0; c < opts.categories; c++) {
+      const categoryId = await addCategory(tx, tenantId, { spaceId, parentId: rootId, name: `Uniform ${c}` });
+      categoryIds.push(categoryId);
+      await addArticles(
+        tx,
+        tenantId,
+        Array.from({ length: opts.articlesPerCategory }, (_, i) => ({
+          title: `Uniformword 统一测试 ${c}-${i}`,
+          body: '统一测试的正文 uniformword。',
+          classification: 'INTERNAL',
+          status: 'PUBLISHED',
+          spaceId,
+          categoryId,
+          ownerTeamId: team.id,
+          authorId: author.id,
+          tags: ['uniform', `u${c}`],
+        })),
+      );
+    }
+    return { spaceId, rootId, categoryIds };
+  });
 }

@@ -36,6 +36,7 @@ describe('the schema is the source of truth for authorization', () => {
       'CustomerContact.phone': { level: 'PII', mask: 'PHONE' },
       'CustomerContact.email': { level: 'PII', mask: 'EMAIL' },
       'Article.internalNotes': { level: 'INTERNAL', mask: undefined },
+      'ArticleVersion.internalNotes': { level: 'INTERNAL', mask: undefined },
     });
   });
 

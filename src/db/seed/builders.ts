@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Tx } from '../client';
-import { articles, customerContacts, customerFeedback, customers, roleAssignments, teamMembers, teams, ticketArticles, tickets, users } from '../schema';
+import { articles, articleVersions, categories, customerContacts, customerFeedback, customers, roleAssignments, spaces, teamMembers, teams, ticketArticles, tickets, users } from '../schema';
 import { hashPassword } from '../../authn/passwords';
 import { activeKeyForWrite } from '../../crypto/keyring';
 import type { MasterKeys } from '../../crypto/master-key';
 import { sealFields } from '../../crypto/sealed-fields';
 import { CONTACT_PII, contactPiiColumns, CUSTOMER_PII, customerPiiColumns } from '../../modules/crm/customer.pii';
+import { searchColumns } from '../../modules/knowledge/article.repo';
+import { changedFields, stateOf } from '../../modules/knowledge/article.input';
+import { searchDocument } from '../../modules/knowledge/search-text';
+import { setArticleTags } from '../../modules/knowledge/tag.repo';
 
 /** Small builders for seeds and tests; each takes a tenant transaction. */
 export async function addUser(tx: Tx, tenantId: string, u: { email: string; displayName: string; password: string; roleIds: string[]; status?: string }) {
@@ -23,9 +27,34 @@ export async function addTeam(tx: Tx, tenantId: string, name: string, memberIds:
   return row.id;
 }
 
-export async function addArticles(tx: Tx, tenantId: string, rows: Omit<typeof articles.$inferInsert, 'tenantId'>[]) {
-  if (rows.length === 0) return [];
-  return tx.insert(articles).values(rows.map((r) => ({ ...r, tenantId }))).returning({ id: articles.id, title: articles.title });
+type SeedArticle = Omit<typeof articles.$inferInsert, 'tenantId' | 'searchVector' | 'searchBody'> & { tags?: string[] };
+
+/** Articles as the API writes them: searchable (jieba-segmented vectors), tagged, with version 1 in their history. */
+export async function addArticles(tx: Tx, tenantId: string, rows: SeedArticle[]) {
+  const out: { id: string; title: string }[] = [];
+  for (const { tags = [], ...a } of rows) {
+    const [row] = await tx
+      .insert(articles)
+      .values({ ...a, tenantId, version: 1, ...searchColumns(searchDocument({ title: a.title, body: a.body, tags })) })
+      .returning();
+    await setArticleTags(tx, tenantId, row.id, tags);
+    const state = stateOf(row, tags);
+    await tx.insert(articleVersions).values({
+      tenantId, articleId: row.id, version: 1, change: 'CREATED', changedFields: changedFields(null, state), ...state, editedBy: row.authorId,
+    });
+    out.push({ id: row.id, title: row.title });
+  }
+  return out;
+}
+
+export async function addSpace(tx: Tx, tenantId: string, s: Omit<typeof spaces.$inferInsert, 'tenantId'>) {
+  const [row] = await tx.insert(spaces).values({ ...s, tenantId }).returning({ id: spaces.id });
+  return row.id;
+}
+
+export async function addCategory(tx: Tx, tenantId: string, c: Omit<typeof categories.$inferInsert, 'tenantId'>) {
+  const [row] = await tx.insert(categories).values({ ...c, tenantId }).returning({ id: categories.id });
+  return row.id;
 }
 
 export type CustomerSeed = {

@@ -25,6 +25,8 @@ function describe(step: Step): string {
         : `clearance ${step.clearance} of role ${step.roleKey} does not cover ${step.classification}`;
     case 'GRANT':
       return `time-bound grant (${step.via.toLowerCase()}) until ${step.expiresAt.toISOString()}`;
+    case 'STATUS':
+      return `role ${step.roleKey} reads only published articles; this one is ${step.status}`;
     case 'NO_ROLE':
       return 'no role holds the permission, and no live grant covers this resource';
   }

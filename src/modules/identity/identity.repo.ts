@@ -130,6 +130,7 @@ export async function usersByIds(ex: Executor, ids: readonly string[]) {
 }
 
 export type UserRow = Awaited<ReturnType<typeof usersByIds>>[number];
+
 export type RoleRow = Awaited<ReturnType<typeof rolesOfUser>>[number];
 
 export async function findTenantSlug(ex: Executor, tenantId: string): Promise<string | undefined> {

@@ -11,6 +11,11 @@ const loadersByType: Record<string, (ctx: RequestContext, id: string) => Promise
   CustomerContact: (ctx, id) => ctx.loaders.customerContact.load(id),
   Ticket: (ctx, id) => ctx.loaders.ticket.load(id),
   Feedback: (ctx, id) => ctx.loaders.feedback.load(id),
+  Space: (ctx, id) => ctx.loaders.space.load(id),
+  Category: (ctx, id) => ctx.loaders.category.load(id),
+  Tag: (ctx, id) => ctx.loaders.tag.load(id),
+  ArticleVersion: (ctx, id) => ctx.loaders.articleVersion.load(id),
+  Attachment: (ctx, id) => ctx.loaders.attachment.load(id),
 };
 
 export const nodeResolvers: Resolvers = {

@@ -1,0 +1,80 @@
+import { and, sql, type SQL } from 'drizzle-orm';
+import type { Tx } from '../../db/client';
+import { selectList } from '../../db/lateral';
+import { queryRows } from '../../db/rows';
+import { articles } from '../../db/schema';
+import { articleReadPredicate } from '../../authz/predicates';
+import type { Viewer } from '../../authz/viewer';
+import { articleColumns, type ArticleRow } from './article.repo';
+import { MARK_END, MARK_START } from './search-text';
+
+export type SearchHit = ArticleRow & { rank: number; rankText: string; headline: string; searchBody: string | null };
+export type SearchFacets = {
+  kinds: { kind: string; count: number }[];
+  classifications: { classification: string; count: number }[];
+  spaces: SpaceCountRow[];
+};
+export type SpaceCountRow = { spaceId: string | null; count: number };
+
+const tsq = (tsquery: string) => sql`to_tsquery('simple', ${tsquery})`;
+
+/** Matches the viewer may read: the policy's predicate is inside every search statement. */
+const matches = (viewer: Viewer, tsquery: string, filter: SQL | undefined) =>
+  and(sql`${articles.searchVector} @@ ${tsq(tsquery)}`, articleReadPredicate(viewer, articles), filter)!;
+
+// Matched words are wrapped in control characters and turned into <mark> after HTML-escaping (search-text.ts).
+// ShortWord=0: Chinese words are one or two characters and must not be trimmed from fragment edges.
+const HEADLINE_OPTIONS = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=40, MinWords=12, ShortWord=0, MaxFragments=2, FragmentDelimiter=" … "`;
+
+/**
+ * One page of matches, best first (ts_rank_cd, then id), with a highlighted passage of the body.
+ * ts_headline runs in the outer query, on the page's rows only, all of which the viewer may read.
+ */
+export async function searchPage(
+  tx: Tx,
+  viewer: Viewer,
+  tsquery: string,
+  filter: SQL | undefined,
+  page: { limit: number; after: { rank: string; id: string } | null },
+): Promise<SearchHit[]> {
+  const rank = sql`ts_rank_cd(${articles.searchVector}, ${tsq(tsquery)})`;
+  const after = page.after ? sql`(${rank}, ${articles.id}) < (${page.after.rank}::real, ${page.after.id}::uuid)` : undefined;
+  return queryRows<SearchHit>(
+    tx,
+    sql`select p.*, ts_headline('simple', coalesce(p."searchBody", ''), ${tsq(tsquery)}, ${HEADLINE_OPTIONS}) as "headline"
+        from (
+          select ${selectList(articleColumns)}, ${rank} as "rank", (${rank})::text as "rankText", ${articles.searchBody} as "searchBody"
+          from ${articles}
+          where ${and(matches(viewer, tsquery, filter), after)}
+          order by ${rank} desc, ${articles.id} desc
+          limit ${page.limit + 1}
+        ) p
+        order by p."rank" desc, p."id" desc`,
+  );
+}
+
+/** How many matches the viewer may read, and how they spread over kinds, classifications and spaces: one statement. */
+export async function searchSummary(tx: Tx, viewer: Viewer, tsquery: string, filter: SQL | undefined): Promise<{ total: number; facets: SearchFacets }> {
+  const rows = await queryRows<{ gk: number; gc: number; gs: number; kind: string; classification: string; spaceId: string | null; n: number }>(
+    tx,
+    sql`select grouping(${articles.kind}) as gk, grouping(${articles.classification}) as gc, grouping(${articles.spaceId}) as gs,
+               ${articles.kind} as kind, ${articles.classification} as classification, ${articles.spaceId} as "spaceId", count(*)::int as n
+        from ${articles}
+        where ${matches(viewer, tsquery, filter)}
+        group by grouping sets ((), (${articles.kind}), (${articles.classification}), (${articles.spaceId}))`,
+  );
+  const facets: SearchFacets = { kinds: [], classifications: [], spaces: [] };
+  let total = 0;
+  for (const r of rows) {
+    const [gk, gc, gs] = [Number(r.gk), Number(r.gc), Number(r.gs)];
+    if (gk && gc && gs) total = Number(r.n);
+    else if (!gk) facets.kinds.push({ kind: r.kind, count: Number(r.n) });
+    else if (!gc) facets.classifications.push({ classification: r.classification, count: Number(r.n) });
+    else facets.spaces.push({ spaceId: r.spaceId, count: Number(r.n) });
+  }
+  const byCount = <T extends { count: number }>(a: T, b: T) => b.count - a.count;
+  facets.kinds.sort(byCount);
+  facets.classifications.sort(byCount);
+  facets.spaces.sort(byCount);
+  return { total, facets };
+}

@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { badInput } from '../../lib/errors';
+import { decodeTaggedCursor, encodeTaggedCursor } from '../../lib/cursor';
+import { parsePage } from '../../lib/pagination';
+import type { RequestContext } from '../../server/context';
+import { articleFilterSql } from './article-filter';
+import type { ArticleRow } from './article.repo';
+import { parseArticleFilter, type ArticleFilterInput } from './filter.service';
+import { searchPage, searchSummary, type SearchFacets } from './search.repo';
+import { parseSearchQuery, snippetHtml } from './search-text';
+
+export type SearchConnection = {
+  edges: { cursor: string; node: ArticleRow; snippet: string; rank: number }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  /** Run on demand (one statement, shared by totalCount and facets). */
+  summary: () => Promise<{ total: number; facets: SearchFacets }>;
+};
+
+const CURSOR_TAG = 'search';
+
+const empty = (): SearchConnection => ({
+  edges: [],
+  pageInfo: { hasNextPage: false, endCursor: null },
+  summary: async () => ({ total: 0, facets: { kinds: [], classifications: [], spaces: [] } }),
+});
+
+/**
+ * searchArticles: validated query → jieba terms → tsquery (a bound parameter) → one statement for the
+ * page (with snippets) and, when asked for, one for totalCount and facets. Both carry the policy's
+ * predicate, so neither a row, a count nor a snippet of an article the viewer cannot read leaves SQL.
+ */
+export async function searchArticles(
+  ctx: RequestContext,
+  args: { query: string; first?: number | null; after?: string | null; filter?: ArticleFilterInput | null },
+): Promise<SearchConnection> {
+  const { limit } = parsePage({ first: args.first });
+  const { tsquery } = parseSearchQuery(args.query);
+  const viewer = await ctx.requireViewer();
+  const filter = await parseArticleFilter(ctx, args.filter);
+  // A cursor is bound to its search: the same terms and filter, else its position means nothing.
+  const fingerprint = createHash('sha256').update(JSON.stringify([tsquery, filter])).digest('base64url').slice(0, 16);
+  let after: { rank: string; id: string } | null = null;
+  if (args.after) {
+    const [fp, rank, id] = decodeTaggedCursor(args.after, CURSOR_TAG, ['text', 'real', 'uuid']) as string[];
+    if (fp !== fingerprint) throw badInput('The cursor belongs to another search', { argument: 'after' });
+    after = { rank, id };
+  }
+  if (!tsquery) return empty();
+
+  const where = articleFilterSql(filter);
+  const rows = await ctx.withTx((tx) => searchPage(tx, viewer, tsquery, where, { limit, after }));
+  const hits = rows.slice(0, limit);
+  for (const { rank: _r, rankText: _t, headline: _h, searchBody: _s, ...article } of hits) ctx.loaders.article.prime(article.id, article);
+  let summary: Promise<{ total: number; facets: SearchFacets }> | undefined;
+  const edges = hits.map(({ rank, rankText, headline, searchBody: _s, ...node }) => ({
+    cursor: encodeTaggedCursor(CURSOR_TAG, [fingerprint, rankText, node.id]),
+    node,
+    snippet: snippetHtml(headline),
+    rank,
+  }));
+  return {
+    edges,
+    pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null },
+    summary: () => (summary ??= ctx.withTx((tx) => searchSummary(tx, viewer, tsquery, where))),
+  };
+}
