@@ -24,7 +24,7 @@ describe('time-bound grants, explanations and access requests', () => {
     admin = await server.as('admin');
     agent = await server.as('agent');
     const [row] = await withTenantTx(server.database.db, server.tenantId, (tx) =>
-      queryRows<{ id: string }>(tx, sql`select id from articles where classification = 'RESTRICTED' limit 1`),
+      queryRows<{ id: string }>(tx, sql`select id from articles where classification = 'RESTRICTED' and title like 'Incident 2026-07%'`),
     );
     restrictedId = Buffer.from(`Article:${row.id}`).toString('base64url');
     agentId = (await agent.ok<{ me: { user: { id: string } } }>('{ me { user { id } } }')).me.user.id;
