@@ -4,3 +4,8 @@ export * from './tables/knowledge';
 export * from './tables/crm';
 export * from './tables/audit';
 export * from './tables/access';
+export * from './tables/audit-integrity';
+export * from './tables/security-policy';
+export * from './tables/detection';
+export * from './tables/emergency';
+export * from './tables/review';
