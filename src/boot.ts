@@ -2,6 +2,9 @@ import type { Config } from './config';
 import { loadSigningKeys } from './authn/keys';
 import { TokenService } from './authn/tokens';
 import { AuditBus } from './audit/bus';
+import { loadAuditSigner } from './audit/audit-key';
+import { startCheckpointer } from './audit/checkpoints';
+import { startRetention } from './audit/retention';
 import { createDatabase } from './db/client';
 import { migrate } from './db/migrate';
 import { hasAnyTenant } from './db/seed/tenant';
@@ -24,13 +27,20 @@ export async function createServices(config: Config): Promise<Services & { close
     const auditBus = new AuditBus(database);
     await auditBus.start();
     const sweeper = startGrantSweeper(database.db, 15_000);
+    const auditSigner = loadAuditSigner(config);
+    const jobs = [
+      startCheckpointer(database.db, auditSigner, config.audit.checkpointInterval * 1000),
+      startRetention(database.db, config.audit.archiveDir, config.audit.retentionInterval * 1000),
+    ];
     return {
       config,
       database,
       tokens,
       auditBus,
+      auditSigner,
       async close() {
         sweeper.stop();
+        for (const job of jobs) job.stop();
         await auditBus.stop();
         await database.close();
       },

@@ -4,7 +4,9 @@ import type { ArticleRow } from '../modules/knowledge/article.repo';
 import type { CustomerRow } from '../modules/crm/customer.repo';
 import type { UserRow, RoleRow } from '../modules/identity/identity.repo';
 import type { Viewer as ViewerModel, Scope as ScopeModel } from '../authz/viewer';
-import type { AuditRow } from '../audit/audit.repo';
+import type { AuditEventModel } from '../audit/event-view';
+import type { ChainReport, ChainBreak } from '../audit/chain-verifier';
+import type { ArchiveRow } from '../audit/retention';
 import type { GrantRow } from '../modules/access/grant.repo';
 import type { AccessRequestRow } from '../modules/access/access-request.repo';
 import type { AssignmentRow } from '../modules/access/role.repo';
@@ -161,22 +163,70 @@ export type AssignRoleInput = {
   userId: Scalars['ID']['input'];
 };
 
+/** Events [firstSeq, lastSeq] were exported to an NDJSON file and removed by the retention period. */
+export type AuditArchive = {
+  __typename?: 'AuditArchive';
+  /** Hash of event lastSeq: the first remaining event names it as prevHash. */
+  anchorHash: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  /** Events before this instant were due. */
+  cutoff: Scalars['DateTime']['output'];
+  eventCount: Scalars['Int']['output'];
+  fileName: Scalars['String']['output'];
+  fileSha256: Scalars['String']['output'];
+  firstSeq: Scalars['Int']['output'];
+  id: Scalars['ID']['output'];
+  lastSeq: Scalars['Int']['output'];
+};
+
+export type AuditBreak = {
+  __typename?: 'AuditBreak';
+  kind: AuditBreakKind;
+  message: Scalars['String']['output'];
+  /** The event (or checkpoint) position where the chain first breaks. */
+  seq: Scalars['Int']['output'];
+};
+
+export type AuditBreakKind =
+  /** The first event after a retention cut does not continue the archived chain. */
+  | 'ARCHIVE'
+  /** A signed checkpoint does not match the chain: rows up to it were rewritten (with their hashes recomputed) or removed. */
+  | 'CHECKPOINT'
+  /** Positions are missing: rows were removed. */
+  | 'GAP'
+  /** The stored hash is not the hash of the event: the row was changed. */
+  | 'HASH'
+  /** The event does not name the previous event's hash: the previous row was rewritten, or rows were removed. */
+  | 'LINK'
+  /** A checkpoint's signature does not verify with a trusted key. */
+  | 'SIGNATURE';
+
 /** One entry of the append-only, hash-chained audit log. */
 export type AuditEvent = {
   __typename?: 'AuditEvent';
   action: Scalars['String']['output'];
   actorId?: Maybe<Scalars['ID']['output']>;
+  /** Resume a subscription after this event: auditEvents(after: cursor). */
+  cursor: Scalars['String']['output'];
+  /** What happened, as JSON, without personal data. */
   detail: Scalars['String']['output'];
   field?: Maybe<Scalars['String']['output']>;
-  /** SHA-256 of the previous hash and this event, hex. */
+  /** SHA-256 of the previous event's hash and this event's canonical form, hex. */
   hash: Scalars['String']['output'];
+  /** Stable id of the event (derived from its tenant and position). */
+  id: Scalars['ID']['output'];
   occurredAt: Scalars['DateTime']['output'];
   outcome: AuditOutcome;
+  /** Personal data recorded with the event (client IP, an e-mail typed at sign-in, user agent) as JSON: customer-grade PII. */
+  personalDetail?: Maybe<Scalars['String']['output']>;
+  prevHash?: Maybe<Scalars['String']['output']>;
   requestId?: Maybe<Scalars['String']['output']>;
   resourceIds: Array<Scalars['ID']['output']>;
   resourceType?: Maybe<Scalars['String']['output']>;
   /** Position in the tenant's chain. */
   seq: Scalars['Int']['output'];
+  sessionId?: Maybe<Scalars['ID']['output']>;
+  tenantId: Scalars['ID']['output'];
 };
 
 export type AuditEventConnection = {
@@ -192,15 +242,48 @@ export type AuditEventEdge = {
 };
 
 export type AuditEventFilter = {
+  /** An action ("sensitive.read") or a family ("auth.*"). */
   action?: InputMaybe<Scalars['String']['input']>;
   actorId?: InputMaybe<Scalars['ID']['input']>;
+  /** From this instant (inclusive). */
+  from?: InputMaybe<Scalars['DateTime']['input']>;
   outcome?: InputMaybe<AuditOutcome>;
+  /** Events that name this object (any type) among their resources. */
+  resourceId?: InputMaybe<Scalars['ID']['input']>;
+  resourceType?: InputMaybe<Scalars['String']['input']>;
+  /** Your own tenant (AuditEvent.tenantId); another tenant is FORBIDDEN. */
+  tenantId?: InputMaybe<Scalars['ID']['input']>;
+  /** Up to this instant (exclusive). */
+  to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 export type AuditOutcome =
   | 'ALLOWED'
   | 'DENIED'
   | 'FAILED';
+
+export type AuditRetention = {
+  __typename?: 'AuditRetention';
+  retentionDays: Scalars['Int']['output'];
+};
+
+export type AuditVerification = {
+  __typename?: 'AuditVerification';
+  /** Retention cuts the chain continues across. */
+  archives: Scalars['Int']['output'];
+  breaks: Array<AuditBreak>;
+  /** Signed checkpoints whose signature and hash matched. */
+  checkpointsVerified: Scalars['Int']['output'];
+  /** Events checked in the table. */
+  events: Scalars['Int']['output'];
+  /** The first break found, if any. */
+  firstBreak?: Maybe<AuditBreak>;
+  firstSeq?: Maybe<Scalars['Int']['output']>;
+  lastSeq?: Maybe<Scalars['Int']['output']>;
+  /** Position of the newest verified checkpoint: rows after it are protected by the chain alone. */
+  latestCheckpointSeq?: Maybe<Scalars['Int']['output']>;
+  ok: Scalars['Boolean']['output'];
+};
 
 export type AuthPayload = {
   __typename?: 'AuthPayload';
@@ -295,6 +378,8 @@ export type Mutation = {
   __typename?: 'Mutation';
   addTeamMember: Team;
   approveAccessRequest: AccessRequest;
+  /** Archive (NDJSON) and remove the events older than the retention period now, keeping the chain head. Null when none are due. */
+  archiveAuditLog?: Maybe<AuditArchive>;
   assignRole: RoleAssignment;
   createArticle: Article;
   createCustomer: Customer;
@@ -317,6 +402,8 @@ export type Mutation = {
   /** The full value of one sensitive field, once, with a reason that is audited. */
   revealField?: Maybe<Scalars['String']['output']>;
   revokeGrant: AccessGrant;
+  /** How long audit events stay in the table (30 to 3650 days); older ones are archived by the retention job. */
+  setAuditRetention: AuditRetention;
   /** Revoke an assignment; it applies on the next request and stays as history. */
   unassignRole: RoleAssignment;
   updateArticle: Article;
@@ -415,6 +502,11 @@ export type MutationRevokeGrantArgs = {
 };
 
 
+export type MutationSetAuditRetentionArgs = {
+  days: Scalars['Int']['input'];
+};
+
+
 export type MutationUnassignRoleArgs = {
   id: Scalars['ID']['input'];
 };
@@ -453,18 +545,26 @@ export type PageInfo = {
 /** The permission catalogue (src/authz/permissions.ts). */
 export type Permission =
   | 'ACCESS_EXPLAIN'
+  /** Acknowledge and resolve security alerts; configure detection rules. */
+  | 'ALERT_MANAGE'
   | 'ARTICLE_INTERNAL_NOTES_READ'
   | 'ARTICLE_PUBLISH'
   | 'ARTICLE_READ'
   | 'ARTICLE_WRITE'
+  /** Audit retention and archival export. */
+  | 'AUDIT_MANAGE'
   | 'AUDIT_READ'
   | 'BREAK_GLASS'
   | 'CUSTOMER_READ'
   | 'CUSTOMER_WRITE'
   | 'GRANT_MANAGE'
+  /** Put the tenant in lockdown and lift it. */
+  | 'LOCKDOWN'
   | 'PII_READ_FULL'
   | 'PII_READ_MASKED'
   | 'PII_REVEAL'
+  /** Run access review campaigns and close break-glass reviews. */
+  | 'REVIEW_MANAGE'
   | 'ROLE_MANAGE'
   | 'TEAM_MANAGE'
   | 'USER_MANAGE';
@@ -475,8 +575,10 @@ export type Query = {
   article?: Maybe<Article>;
   /** Articles the viewer's clearance allows, newest first. */
   articles: ArticleConnection;
+  auditArchives: Array<AuditArchive>;
   /** Audit events of the viewer's tenant, newest first. */
   auditEvents: AuditEventConnection;
+  auditRetention: AuditRetention;
   customer?: Maybe<Customer>;
   customers: CustomerConnection;
   /** Why a user may or may not use a permission on a resource, now or at a past moment. */
@@ -493,6 +595,8 @@ export type Query = {
   /** What explainAccess would answer if the user's roles were changed. */
   simulateAccess: AccessExplanation;
   teams: Array<Team>;
+  /** Recompute the viewer's tenant's hash chain, check signed checkpoints and retention cuts, and name the first broken link. */
+  verifyAuditLog: AuditVerification;
   /** Every active user who holds the permission on the resource now, and why. */
   whoCanAccess: Array<AccessHolder>;
 };
@@ -640,12 +744,17 @@ export type SimulationInput = {
 
 export type Subscription = {
   __typename?: 'Subscription';
-  /** Audit events of the viewer's tenant as they are committed, from every server instance. */
+  /**
+   * Audit events of the viewer's tenant, from every server instance. With `after` (a cursor from
+   * auditEvents or AuditEvent.cursor), the events after it are replayed from the table first, then the
+   * stream continues live with no gap and no duplicate; without it, live from now.
+   */
   auditEvents: AuditEvent;
 };
 
 
 export type SubscriptionAuditEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<AuditEventFilter>;
 };
 
@@ -803,11 +912,16 @@ export type ResolversTypes = {
   ArticleEdge: ResolverTypeWrapper<Omit<ArticleEdge, 'node'> & { node: ResolversTypes['Article'] }>;
   ArticleStatus: ArticleStatus;
   AssignRoleInput: AssignRoleInput;
-  AuditEvent: ResolverTypeWrapper<AuditRow>;
+  AuditArchive: ResolverTypeWrapper<ArchiveRow>;
+  AuditBreak: ResolverTypeWrapper<ChainBreak>;
+  AuditBreakKind: AuditBreakKind;
+  AuditEvent: ResolverTypeWrapper<AuditEventModel>;
   AuditEventConnection: ResolverTypeWrapper<Omit<AuditEventConnection, 'edges'> & { edges: Array<ResolversTypes['AuditEventEdge']> }>;
   AuditEventEdge: ResolverTypeWrapper<Omit<AuditEventEdge, 'node'> & { node: ResolversTypes['AuditEvent'] }>;
   AuditEventFilter: AuditEventFilter;
   AuditOutcome: AuditOutcome;
+  AuditRetention: ResolverTypeWrapper<AuditRetention>;
+  AuditVerification: ResolverTypeWrapper<ChainReport>;
   AuthPayload: ResolverTypeWrapper<AuthPayload>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Classification: Classification;
@@ -860,10 +974,14 @@ export type ResolversParentTypes = {
   ArticleConnection: Omit<ArticleConnection, 'edges'> & { edges: Array<ResolversParentTypes['ArticleEdge']> };
   ArticleEdge: Omit<ArticleEdge, 'node'> & { node: ResolversParentTypes['Article'] };
   AssignRoleInput: AssignRoleInput;
-  AuditEvent: AuditRow;
+  AuditArchive: ArchiveRow;
+  AuditBreak: ChainBreak;
+  AuditEvent: AuditEventModel;
   AuditEventConnection: Omit<AuditEventConnection, 'edges'> & { edges: Array<ResolversParentTypes['AuditEventEdge']> };
   AuditEventEdge: Omit<AuditEventEdge, 'node'> & { node: ResolversParentTypes['AuditEvent'] };
   AuditEventFilter: AuditEventFilter;
+  AuditRetention: AuditRetention;
+  AuditVerification: ChainReport;
   AuthPayload: AuthPayload;
   Boolean: Scalars['Boolean']['output'];
   CreateArticleInput: CreateArticleInput;
@@ -1007,18 +1125,42 @@ export type ArticleEdgeResolvers<ContextType = RequestContext, ParentType extend
   node?: Resolver<ResolversTypes['Article'], ParentType, ContextType>;
 };
 
+export type AuditArchiveResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditArchive'] = ResolversParentTypes['AuditArchive']> = {
+  anchorHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  cutoff?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  eventCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  fileName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fileSha256?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  firstSeq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastSeq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AuditBreakResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditBreak'] = ResolversParentTypes['AuditBreak']> = {
+  kind?: Resolver<ResolversTypes['AuditBreakKind'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type AuditEventResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEvent'] = ResolversParentTypes['AuditEvent']> = {
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   actorId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   detail?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
+  personalDetail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  prevHash?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   requestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   resourceIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   resourceType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sessionId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  tenantId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type AuditEventConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEventConnection'] = ResolversParentTypes['AuditEventConnection']> = {
@@ -1029,6 +1171,22 @@ export type AuditEventConnectionResolvers<ContextType = RequestContext, ParentTy
 export type AuditEventEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEventEdge'] = ResolversParentTypes['AuditEventEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['AuditEvent'], ParentType, ContextType>;
+};
+
+export type AuditRetentionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditRetention'] = ResolversParentTypes['AuditRetention']> = {
+  retentionDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AuditVerificationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditVerification'] = ResolversParentTypes['AuditVerification']> = {
+  archives?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  breaks?: Resolver<Array<ResolversTypes['AuditBreak']>, ParentType, ContextType>;
+  checkpointsVerified?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  events?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  firstBreak?: Resolver<Maybe<ResolversTypes['AuditBreak']>, ParentType, ContextType>;
+  firstSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  lastSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  latestCheckpointSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type AuthPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
@@ -1067,6 +1225,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   addTeamMember?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationAddTeamMemberArgs, 'teamId' | 'userId'>>;
   approveAccessRequest?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationApproveAccessRequestArgs, 'id'>>;
+  archiveAuditLog?: Resolver<Maybe<ResolversTypes['AuditArchive']>, ParentType, ContextType>;
   assignRole?: Resolver<ResolversTypes['RoleAssignment'], ParentType, ContextType, RequireFields<MutationAssignRoleArgs, 'input'>>;
   createArticle?: Resolver<ResolversTypes['Article'], ParentType, ContextType, RequireFields<MutationCreateArticleArgs, 'input'>>;
   createCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationCreateCustomerArgs, 'input'>>;
@@ -1082,6 +1241,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   requestAccess?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationRequestAccessArgs, 'input'>>;
   revealField?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationRevealFieldArgs, 'field' | 'reason' | 'resourceId'>>;
   revokeGrant?: Resolver<ResolversTypes['AccessGrant'], ParentType, ContextType, RequireFields<MutationRevokeGrantArgs, 'id' | 'reason'>>;
+  setAuditRetention?: Resolver<ResolversTypes['AuditRetention'], ParentType, ContextType, RequireFields<MutationSetAuditRetentionArgs, 'days'>>;
   unassignRole?: Resolver<ResolversTypes['RoleAssignment'], ParentType, ContextType, RequireFields<MutationUnassignRoleArgs, 'id'>>;
   updateArticle?: Resolver<ResolversTypes['Article'], ParentType, ContextType, RequireFields<MutationUpdateArticleArgs, 'input'>>;
   updateCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'input'>>;
@@ -1102,7 +1262,9 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   accessRequests?: Resolver<Array<ResolversTypes['AccessRequest']>, ParentType, ContextType, RequireFields<QueryAccessRequestsArgs, 'status'>>;
   article?: Resolver<Maybe<ResolversTypes['Article']>, ParentType, ContextType, RequireFields<QueryArticleArgs, 'id'>>;
   articles?: Resolver<ResolversTypes['ArticleConnection'], ParentType, ContextType, RequireFields<QueryArticlesArgs, 'first'>>;
+  auditArchives?: Resolver<Array<ResolversTypes['AuditArchive']>, ParentType, ContextType>;
   auditEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<QueryAuditEventsArgs, 'first'>>;
+  auditRetention?: Resolver<ResolversTypes['AuditRetention'], ParentType, ContextType>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
   customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
   explainAccess?: Resolver<ResolversTypes['AccessExplanation'], ParentType, ContextType, RequireFields<QueryExplainAccessArgs, 'permission' | 'resourceId' | 'userId'>>;
@@ -1114,6 +1276,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
   simulateAccess?: Resolver<ResolversTypes['AccessExplanation'], ParentType, ContextType, RequireFields<QuerySimulateAccessArgs, 'change' | 'permission' | 'resourceId' | 'userId'>>;
   teams?: Resolver<Array<ResolversTypes['Team']>, ParentType, ContextType>;
+  verifyAuditLog?: Resolver<ResolversTypes['AuditVerification'], ParentType, ContextType>;
   whoCanAccess?: Resolver<Array<ResolversTypes['AccessHolder']>, ParentType, ContextType, RequireFields<QueryWhoCanAccessArgs, 'permission' | 'resourceId'>>;
 };
 
@@ -1181,9 +1344,13 @@ export type Resolvers<ContextType = RequestContext> = {
   Article?: ArticleResolvers<ContextType>;
   ArticleConnection?: ArticleConnectionResolvers<ContextType>;
   ArticleEdge?: ArticleEdgeResolvers<ContextType>;
+  AuditArchive?: AuditArchiveResolvers<ContextType>;
+  AuditBreak?: AuditBreakResolvers<ContextType>;
   AuditEvent?: AuditEventResolvers<ContextType>;
   AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
   AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
+  AuditRetention?: AuditRetentionResolvers<ContextType>;
+  AuditVerification?: AuditVerificationResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;

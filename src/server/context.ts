@@ -56,6 +56,12 @@ export class RequestContext implements SensitiveReadContext {
     return this.viewerPromise;
   }
 
+  /** Load the viewer again (long-lived subscriptions re-check session and permissions while they run). */
+  reloadViewer(): Promise<Viewer | null> {
+    this.viewerPromise = undefined;
+    return this.viewer();
+  }
+
   /** The viewer, or throw: for services that run only behind an @auth rule. */
   async requireViewer(): Promise<Viewer> {
     const viewer = await this.viewer();
@@ -107,6 +113,17 @@ export class RequestContext implements SensitiveReadContext {
       throw err;
     }
     await this.tx?.finish(true);
+  }
+
+  /**
+   * Subscriptions: write what was collected so far (sensitive reads while resolving one event) in its
+   * own short transaction, so a stream's reads are in the log as they happen, not when it ends.
+   */
+  async flushAudit(): Promise<void> {
+    const actor = this.actor();
+    if (this.mode !== 'stream' || !actor || this.audit.size === 0) return;
+    const events = this.audit.drain();
+    await this.withTx((tx) => writeAuditEvents(tx, actor, this.requestId, events));
   }
 
   /** Roll back without writing anything (the operation could not be answered). */

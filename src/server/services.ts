@@ -2,6 +2,7 @@ import type { Config } from '../config';
 import type { Database } from '../db/client';
 import type { TokenService } from '../authn/tokens';
 import type { AuditBus } from '../audit/bus';
+import type { AuditSigner } from '../audit/audit-key';
 
 /** Application-wide dependencies, built once at start-up (src/main.ts) and shared by every request. */
 export type Services = {
@@ -9,4 +10,6 @@ export type Services = {
   database: Database;
   tokens: TokenService;
   auditBus: AuditBus;
+  /** Signs audit checkpoints; its public keys verify them. */
+  auditSigner: AuditSigner;
 };

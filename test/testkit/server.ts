@@ -2,6 +2,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { loadSigningKeys } from '../../src/authn/keys';
 import { TokenService } from '../../src/authn/tokens';
 import { AuditBus } from '../../src/audit/bus';
+import { loadAuditSigner } from '../../src/audit/audit-key';
 import { createDatabase, type Database } from '../../src/db/client';
 import { seedDemo } from '../../src/db/seed/demo';
 import { setLogLevel } from '../../src/lib/logger';
@@ -32,7 +33,8 @@ async function servicesFor(config: Config, database: Database, keysFrom?: Servic
   const tokens = keysFrom?.tokens ?? new TokenService(await loadSigningKeys(config), config.jwt);
   const auditBus = new AuditBus(database);
   await auditBus.start();
-  return { config, database, tokens, auditBus };
+  const auditSigner = keysFrom?.auditSigner ?? loadAuditSigner(config);
+  return { config, database, tokens, auditBus, auditSigner };
 }
 
 /** A running Warden on a fresh database with the demo tenant, on a random port. */
