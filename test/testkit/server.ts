@@ -16,6 +16,8 @@ export type TestServer = {
   url: string;
   services: Services;
   database: Database;
+  /** The PostgreSQL URL of the test database (undefined on PGlite). */
+  databaseUrl: string | undefined;
   tenantId: string;
   client(token?: string): GraphQLClient;
   /** Log in as a demo user (admin, lead, agent, sales, analyst) and return a client with the token. */
@@ -52,6 +54,7 @@ export async function createTestServer(opts: { env?: Record<string, string>; see
     url: app.url,
     services,
     database: db.database,
+    databaseUrl: db.url,
     tenantId,
     client: client(app.url),
     async as(user: string) {
