@@ -21,6 +21,8 @@ const config: CodegenConfig = {
           AuditVerification: '../audit/chain-verifier#ChainReport',
           AuditBreak: '../audit/chain-verifier#ChainBreak',
           AuditArchive: '../audit/retention#ArchiveRow',
+          SecurityAlert: '../modules/alerts/alert.repo#AlertRow',
+          DetectionRule: '../audit/detection/rules#RuleConfig',
           AccessGrant: '../modules/access/grant.repo#GrantRow',
           AccessRequest: '../modules/access/access-request.repo#AccessRequestRow',
           RoleAssignment: '../modules/access/role.repo#AssignmentRow',

@@ -5,6 +5,9 @@ import { AuditBus } from './audit/bus';
 import { loadAuditSigner } from './audit/audit-key';
 import { startCheckpointer } from './audit/checkpoints';
 import { startRetention } from './audit/retention';
+import { Detector, piiCoordinates } from './audit/detection/detector';
+import { collectRequirements } from './authz/requirements';
+import { buildBaseSchema } from './schema';
 import { createDatabase } from './db/client';
 import { migrate } from './db/migrate';
 import { hasAnyTenant } from './db/seed/tenant';
@@ -25,6 +28,7 @@ export async function createServices(config: Config): Promise<Services & { close
     }
     const tokens = new TokenService(await loadSigningKeys(config), config.jwt);
     const auditBus = new AuditBus(database);
+    const detector = new Detector(database.db, auditBus, piiCoordinates(collectRequirements(buildBaseSchema()))).start();
     await auditBus.start();
     const sweeper = startGrantSweeper(database.db, 15_000);
     const auditSigner = loadAuditSigner(config);
@@ -40,6 +44,7 @@ export async function createServices(config: Config): Promise<Services & { close
       auditSigner,
       async close() {
         sweeper.stop();
+        await detector.stop();
         for (const job of jobs) job.stop();
         await auditBus.stop();
         await database.close();

@@ -10,6 +10,7 @@ import { identityResolvers } from './modules/identity/identity.resolvers';
 import { articleResolvers } from './modules/knowledge/article.resolvers';
 import { nodeResolvers } from './modules/node/node.resolvers';
 import { accessResolvers } from './modules/access/access.resolvers';
+import { alertResolvers } from './modules/alerts/alerts.resolvers';
 
 export const SCHEMA_DIR = path.resolve(__dirname, '../schema');
 
@@ -35,7 +36,7 @@ export const typeDefs = () => mergeTypeDefs(loadFilesSync(path.join(SCHEMA_DIR, 
 export function buildBaseSchema(): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: typeDefs(),
-    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, articleResolvers, customerResolvers, auditResolvers, accessResolvers]),
+    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, articleResolvers, customerResolvers, auditResolvers, accessResolvers, alertResolvers]),
   });
 }
 

@@ -7,6 +7,8 @@ import type { Viewer as ViewerModel, Scope as ScopeModel } from '../authz/viewer
 import type { AuditEventModel } from '../audit/event-view';
 import type { ChainReport, ChainBreak } from '../audit/chain-verifier';
 import type { ArchiveRow } from '../audit/retention';
+import type { AlertRow } from '../modules/alerts/alert.repo';
+import type { RuleConfig } from '../audit/detection/rules';
 import type { GrantRow } from '../modules/access/grant.repo';
 import type { AccessRequestRow } from '../modules/access/access-request.repo';
 import type { AssignmentRow } from '../modules/access/role.repo';
@@ -124,6 +126,40 @@ export type AccessStepKind =
   | 'ROLE'
   /** A role holds the permission, but its scope does not cover the resource. */
   | 'SCOPE';
+
+export type AlertResponse = {
+  __typename?: 'AlertResponse';
+  /** What was done, as JSON (for example sessionsRevoked). */
+  detail: Scalars['String']['output'];
+  kind: AlertResponseKind;
+  status: AlertResponseStatus;
+};
+
+export type AlertResponseKind =
+  /** The account is suspended. */
+  | 'LOCK_ACCOUNT'
+  /** The user must pass a second factor again (needs MFA). */
+  | 'REQUIRE_STEP_UP'
+  /** Every live session of the user is revoked. */
+  | 'REVOKE_SESSIONS';
+
+export type AlertResponseStatus =
+  | 'APPLIED'
+  /** The response needs a feature this deployment does not have (REQUIRE_STEP_UP without MFA). */
+  | 'NOT_AVAILABLE'
+  /** Nothing to do (no single user, or already done). */
+  | 'SKIPPED';
+
+export type AlertSeverity =
+  | 'CRITICAL'
+  | 'HIGH'
+  | 'LOW'
+  | 'MEDIUM';
+
+export type AlertStatus =
+  | 'ACKNOWLEDGED'
+  | 'OPEN'
+  | 'RESOLVED';
 
 export type Article = Node & {
   __typename?: 'Article';
@@ -347,6 +383,56 @@ export type CustomerEdge = {
   node: Customer;
 };
 
+/** A tenant's setting of one detection rule (the built-in default where it has none). */
+export type DetectionRule = {
+  __typename?: 'DetectionRule';
+  /** False: the built-in default. */
+  custom: Scalars['Boolean']['output'];
+  description: Scalars['String']['output'];
+  enabled: Scalars['Boolean']['output'];
+  kind: DetectionRuleKind;
+  responses: Array<AlertResponseKind>;
+  severity: AlertSeverity;
+  threshold: Scalars['Int']['output'];
+  /** OFF_HOURS_ACCESS: IANA time zone and working hours [start, end); start = end means no working hours. */
+  timeZone: Scalars['String']['output'];
+  weekendsAreOffHours: Scalars['Boolean']['output'];
+  windowMinutes: Scalars['Int']['output'];
+  workdayEndHour: Scalars['Int']['output'];
+  workdayStartHour: Scalars['Int']['output'];
+};
+
+export type DetectionRuleInput = {
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  kind: DetectionRuleKind;
+  responses?: InputMaybe<Array<AlertResponseKind>>;
+  severity?: InputMaybe<AlertSeverity>;
+  /** 0 to 1000000: raise when the count in the window exceeds it. */
+  threshold?: InputMaybe<Scalars['Int']['input']>;
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+  weekendsAreOffHours?: InputMaybe<Scalars['Boolean']['input']>;
+  /** 1 to 1440. */
+  windowMinutes?: InputMaybe<Scalars['Int']['input']>;
+  workdayEndHour?: InputMaybe<Scalars['Int']['input']>;
+  workdayStartHour?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type DetectionRuleKind =
+  /** Break-glass access was used (always on, CRITICAL). */
+  | 'BREAK_GLASS'
+  /** More than `threshold` personal-data values read by one user in the window. */
+  | 'BULK_PII_READ'
+  /** A suspended or offboarded account's credentials were used. */
+  | 'INACTIVE_CREDENTIALS'
+  /** More than `threshold` records exported by one user in the window. */
+  | 'MASS_EXPORT'
+  /** Sign-ins, personal-data reads, reveals or exports outside working hours. */
+  | 'OFF_HOURS_ACCESS'
+  /** A rotated refresh token was presented again. */
+  | 'REFRESH_TOKEN_REUSE'
+  /** More than `threshold` refusals (requests, sign-ins) by one user or from one address in the window. */
+  | 'REPEATED_DENIALS';
+
 export type GrantAccessInput = {
   /** When the grant stops, to the second; at most the tenant's maximum (default 90 days) ahead. */
   expiresAt: Scalars['DateTime']['input'];
@@ -376,11 +462,14 @@ export type MaskKind =
 
 export type Mutation = {
   __typename?: 'Mutation';
+  acknowledgeAlert: SecurityAlert;
   addTeamMember: Team;
   approveAccessRequest: AccessRequest;
   /** Archive (NDJSON) and remove the events older than the retention period now, keeping the chain head. Null when none are due. */
   archiveAuditLog?: Maybe<AuditArchive>;
   assignRole: RoleAssignment;
+  /** Change one rule for this tenant (unset fields keep their current value). */
+  configureDetectionRule: DetectionRule;
   createArticle: Article;
   createCustomer: Customer;
   createRole: Role;
@@ -399,6 +488,9 @@ export type Mutation = {
   removeTeamMember: Team;
   /** Ask for time-bound access; an approver other than you decides. */
   requestAccess: AccessRequest;
+  /** Back to the built-in default. */
+  resetDetectionRule: DetectionRule;
+  resolveAlert: SecurityAlert;
   /** The full value of one sensitive field, once, with a reason that is audited. */
   revealField?: Maybe<Scalars['String']['output']>;
   revokeGrant: AccessGrant;
@@ -411,6 +503,11 @@ export type Mutation = {
   updateRole: Role;
   /** Withdraw your own pending request. */
   withdrawAccessRequest: AccessRequest;
+};
+
+
+export type MutationAcknowledgeAlertArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -428,6 +525,11 @@ export type MutationApproveAccessRequestArgs = {
 
 export type MutationAssignRoleArgs = {
   input: AssignRoleInput;
+};
+
+
+export type MutationConfigureDetectionRuleArgs = {
+  input: DetectionRuleInput;
 };
 
 
@@ -486,6 +588,17 @@ export type MutationRemoveTeamMemberArgs = {
 
 export type MutationRequestAccessArgs = {
   input: RequestAccessInput;
+};
+
+
+export type MutationResetDetectionRuleArgs = {
+  kind: DetectionRuleKind;
+};
+
+
+export type MutationResolveAlertArgs = {
+  id: Scalars['ID']['input'];
+  note: Scalars['String']['input'];
 };
 
 
@@ -581,6 +694,7 @@ export type Query = {
   auditRetention: AuditRetention;
   customer?: Maybe<Customer>;
   customers: CustomerConnection;
+  detectionRules: Array<DetectionRule>;
   /** Why a user may or may not use a permission on a resource, now or at a past moment. */
   explainAccess: AccessExplanation;
   grants: AccessGrantConnection;
@@ -592,6 +706,8 @@ export type Query = {
   node?: Maybe<Node>;
   roleAssignments: Array<RoleAssignment>;
   roles: Array<Role>;
+  /** Security alerts of the viewer's tenant, newest first. */
+  securityAlerts: SecurityAlertConnection;
   /** What explainAccess would answer if the user's roles were changed. */
   simulateAccess: AccessExplanation;
   teams: Array<Team>;
@@ -664,6 +780,13 @@ export type QueryRoleAssignmentsArgs = {
 };
 
 
+export type QuerySecurityAlertsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<SecurityAlertFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type QuerySimulateAccessArgs = {
   change: SimulationInput;
   permission: Permission;
@@ -729,6 +852,53 @@ export type ScopeType =
   /** The whole tenant. */
   | 'TENANT';
 
+/** Raised by a detection rule or by break-glass use. */
+export type SecurityAlert = {
+  __typename?: 'SecurityAlert';
+  acknowledgedAt?: Maybe<Scalars['DateTime']['output']>;
+  acknowledgedBy?: Maybe<User>;
+  createdAt: Scalars['DateTime']['output'];
+  evidence: Array<AuditEvent>;
+  /** Chain positions of the evidence (up to 50, newest). */
+  evidenceSeqs: Array<Scalars['Int']['output']>;
+  id: Scalars['ID']['output'];
+  /** The weighted count that crossed the threshold. */
+  observed: Scalars['Int']['output'];
+  resolutionNote?: Maybe<Scalars['String']['output']>;
+  resolvedAt?: Maybe<Scalars['DateTime']['output']>;
+  resolvedBy?: Maybe<User>;
+  /** What the system did by itself. */
+  responses: Array<AlertResponse>;
+  rule: DetectionRuleKind;
+  severity: AlertSeverity;
+  status: AlertStatus;
+  /** The user the alert is about, if it is about one. */
+  subject?: Maybe<User>;
+  /** The client address the alert is about (refusals without a known user): PII. */
+  subjectAddress?: Maybe<Scalars['String']['output']>;
+  summary: Scalars['String']['output'];
+  windowEnd: Scalars['DateTime']['output'];
+  windowStart: Scalars['DateTime']['output'];
+};
+
+export type SecurityAlertConnection = {
+  __typename?: 'SecurityAlertConnection';
+  edges: Array<SecurityAlertEdge>;
+  pageInfo: PageInfo;
+};
+
+export type SecurityAlertEdge = {
+  __typename?: 'SecurityAlertEdge';
+  cursor: Scalars['String']['output'];
+  node: SecurityAlert;
+};
+
+export type SecurityAlertFilter = {
+  rule?: InputMaybe<DetectionRuleKind>;
+  severity?: InputMaybe<AlertSeverity>;
+  status?: InputMaybe<AlertStatus>;
+};
+
 export type SensitiveLevel =
   /** Internal notes on articles (ARTICLE_INTERNAL_NOTES_READ). */
   | 'INTERNAL'
@@ -750,12 +920,19 @@ export type Subscription = {
    * stream continues live with no gap and no duplicate; without it, live from now.
    */
   auditEvents: AuditEvent;
+  /** New alerts of the viewer's tenant and changes to them, from every server instance. */
+  securityAlerts: SecurityAlert;
 };
 
 
 export type SubscriptionAuditEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<AuditEventFilter>;
+};
+
+
+export type SubscriptionSecurityAlertsArgs = {
+  minSeverity?: InputMaybe<AlertSeverity>;
 };
 
 export type Team = Node & {
@@ -907,6 +1084,11 @@ export type ResolversTypes = {
   AccessRequestStatus: AccessRequestStatus;
   AccessStep: ResolverTypeWrapper<Step>;
   AccessStepKind: AccessStepKind;
+  AlertResponse: ResolverTypeWrapper<AlertResponse>;
+  AlertResponseKind: AlertResponseKind;
+  AlertResponseStatus: AlertResponseStatus;
+  AlertSeverity: AlertSeverity;
+  AlertStatus: AlertStatus;
   Article: ResolverTypeWrapper<ArticleRow>;
   ArticleConnection: ResolverTypeWrapper<Omit<ArticleConnection, 'edges'> & { edges: Array<ResolversTypes['ArticleEdge']> }>;
   ArticleEdge: ResolverTypeWrapper<Omit<ArticleEdge, 'node'> & { node: ResolversTypes['Article'] }>;
@@ -932,6 +1114,9 @@ export type ResolversTypes = {
   CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerEdge']> }>;
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DetectionRule: ResolverTypeWrapper<RuleConfig>;
+  DetectionRuleInput: DetectionRuleInput;
+  DetectionRuleKind: DetectionRuleKind;
   GrantAccessInput: GrantAccessInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -948,6 +1133,10 @@ export type ResolversTypes = {
   Scope: ResolverTypeWrapper<ScopeModel>;
   ScopeInput: ScopeInput;
   ScopeType: ScopeType;
+  SecurityAlert: ResolverTypeWrapper<AlertRow>;
+  SecurityAlertConnection: ResolverTypeWrapper<Omit<SecurityAlertConnection, 'edges'> & { edges: Array<ResolversTypes['SecurityAlertEdge']> }>;
+  SecurityAlertEdge: ResolverTypeWrapper<Omit<SecurityAlertEdge, 'node'> & { node: ResolversTypes['SecurityAlert'] }>;
+  SecurityAlertFilter: SecurityAlertFilter;
   SensitiveLevel: SensitiveLevel;
   SimulationInput: SimulationInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -970,6 +1159,7 @@ export type ResolversParentTypes = {
   AccessHolder: Holder;
   AccessRequest: AccessRequestRow;
   AccessStep: Step;
+  AlertResponse: AlertResponse;
   Article: ArticleRow;
   ArticleConnection: Omit<ArticleConnection, 'edges'> & { edges: Array<ResolversParentTypes['ArticleEdge']> };
   ArticleEdge: Omit<ArticleEdge, 'node'> & { node: ResolversParentTypes['Article'] };
@@ -991,6 +1181,8 @@ export type ResolversParentTypes = {
   CustomerConnection: Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerEdge']> };
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
   DateTime: Scalars['DateTime']['output'];
+  DetectionRule: RuleConfig;
+  DetectionRuleInput: DetectionRuleInput;
   GrantAccessInput: GrantAccessInput;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
@@ -1004,6 +1196,10 @@ export type ResolversParentTypes = {
   RoleAssignment: AssignmentRow;
   Scope: ScopeModel;
   ScopeInput: ScopeInput;
+  SecurityAlert: AlertRow;
+  SecurityAlertConnection: Omit<SecurityAlertConnection, 'edges'> & { edges: Array<ResolversParentTypes['SecurityAlertEdge']> };
+  SecurityAlertEdge: Omit<SecurityAlertEdge, 'node'> & { node: ResolversParentTypes['SecurityAlert'] };
+  SecurityAlertFilter: SecurityAlertFilter;
   SimulationInput: SimulationInput;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
@@ -1100,6 +1296,12 @@ export type AccessStepResolvers<ContextType = RequestContext, ParentType extends
   kind?: Resolver<ResolversTypes['AccessStepKind'], ParentType, ContextType>;
   role?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   scope?: Resolver<Maybe<ResolversTypes['Scope']>, ParentType, ContextType>;
+};
+
+export type AlertResponseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AlertResponse'] = ResolversParentTypes['AlertResponse']> = {
+  detail?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['AlertResponseKind'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AlertResponseStatus'], ParentType, ContextType>;
 };
 
 export type ArticleResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Article'] = ResolversParentTypes['Article']> = {
@@ -1222,11 +1424,28 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DetectionRuleResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DetectionRule'] = ResolversParentTypes['DetectionRule']> = {
+  custom?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['DetectionRuleKind'], ParentType, ContextType>;
+  responses?: Resolver<Array<ResolversTypes['AlertResponseKind']>, ParentType, ContextType>;
+  severity?: Resolver<ResolversTypes['AlertSeverity'], ParentType, ContextType>;
+  threshold?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  timeZone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  weekendsAreOffHours?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  windowMinutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  workdayEndHour?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  workdayStartHour?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  acknowledgeAlert?: Resolver<ResolversTypes['SecurityAlert'], ParentType, ContextType, RequireFields<MutationAcknowledgeAlertArgs, 'id'>>;
   addTeamMember?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationAddTeamMemberArgs, 'teamId' | 'userId'>>;
   approveAccessRequest?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationApproveAccessRequestArgs, 'id'>>;
   archiveAuditLog?: Resolver<Maybe<ResolversTypes['AuditArchive']>, ParentType, ContextType>;
   assignRole?: Resolver<ResolversTypes['RoleAssignment'], ParentType, ContextType, RequireFields<MutationAssignRoleArgs, 'input'>>;
+  configureDetectionRule?: Resolver<ResolversTypes['DetectionRule'], ParentType, ContextType, RequireFields<MutationConfigureDetectionRuleArgs, 'input'>>;
   createArticle?: Resolver<ResolversTypes['Article'], ParentType, ContextType, RequireFields<MutationCreateArticleArgs, 'input'>>;
   createCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationCreateCustomerArgs, 'input'>>;
   createRole?: Resolver<ResolversTypes['Role'], ParentType, ContextType, RequireFields<MutationCreateRoleArgs, 'input'>>;
@@ -1239,6 +1458,8 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   refreshSession?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'refreshToken'>>;
   removeTeamMember?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationRemoveTeamMemberArgs, 'teamId' | 'userId'>>;
   requestAccess?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationRequestAccessArgs, 'input'>>;
+  resetDetectionRule?: Resolver<ResolversTypes['DetectionRule'], ParentType, ContextType, RequireFields<MutationResetDetectionRuleArgs, 'kind'>>;
+  resolveAlert?: Resolver<ResolversTypes['SecurityAlert'], ParentType, ContextType, RequireFields<MutationResolveAlertArgs, 'id' | 'note'>>;
   revealField?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationRevealFieldArgs, 'field' | 'reason' | 'resourceId'>>;
   revokeGrant?: Resolver<ResolversTypes['AccessGrant'], ParentType, ContextType, RequireFields<MutationRevokeGrantArgs, 'id' | 'reason'>>;
   setAuditRetention?: Resolver<ResolversTypes['AuditRetention'], ParentType, ContextType, RequireFields<MutationSetAuditRetentionArgs, 'days'>>;
@@ -1267,6 +1488,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   auditRetention?: Resolver<ResolversTypes['AuditRetention'], ParentType, ContextType>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
   customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
+  detectionRules?: Resolver<Array<ResolversTypes['DetectionRule']>, ParentType, ContextType>;
   explainAccess?: Resolver<ResolversTypes['AccessExplanation'], ParentType, ContextType, RequireFields<QueryExplainAccessArgs, 'permission' | 'resourceId' | 'userId'>>;
   grants?: Resolver<ResolversTypes['AccessGrantConnection'], ParentType, ContextType, RequireFields<QueryGrantsArgs, 'activeOnly' | 'first'>>;
   me?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
@@ -1274,6 +1496,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   roleAssignments?: Resolver<Array<ResolversTypes['RoleAssignment']>, ParentType, ContextType, RequireFields<QueryRoleAssignmentsArgs, 'includeRevoked' | 'userId'>>;
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
+  securityAlerts?: Resolver<ResolversTypes['SecurityAlertConnection'], ParentType, ContextType, RequireFields<QuerySecurityAlertsArgs, 'first'>>;
   simulateAccess?: Resolver<ResolversTypes['AccessExplanation'], ParentType, ContextType, RequireFields<QuerySimulateAccessArgs, 'change' | 'permission' | 'resourceId' | 'userId'>>;
   teams?: Resolver<Array<ResolversTypes['Team']>, ParentType, ContextType>;
   verifyAuditLog?: Resolver<ResolversTypes['AuditVerification'], ParentType, ContextType>;
@@ -1305,8 +1528,41 @@ export type ScopeResolvers<ContextType = RequestContext, ParentType extends Reso
   type?: Resolver<ResolversTypes['ScopeType'], ParentType, ContextType>;
 };
 
+export type SecurityAlertResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SecurityAlert'] = ResolversParentTypes['SecurityAlert']> = {
+  acknowledgedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  acknowledgedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  evidence?: Resolver<Array<ResolversTypes['AuditEvent']>, ParentType, ContextType>;
+  evidenceSeqs?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  observed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  resolutionNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  resolvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  resolvedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  responses?: Resolver<Array<ResolversTypes['AlertResponse']>, ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['DetectionRuleKind'], ParentType, ContextType>;
+  severity?: Resolver<ResolversTypes['AlertSeverity'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AlertStatus'], ParentType, ContextType>;
+  subject?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  subjectAddress?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  windowEnd?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  windowStart?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type SecurityAlertConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SecurityAlertConnection'] = ResolversParentTypes['SecurityAlertConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['SecurityAlertEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type SecurityAlertEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SecurityAlertEdge'] = ResolversParentTypes['SecurityAlertEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['SecurityAlert'], ParentType, ContextType>;
+};
+
 export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   auditEvents?: SubscriptionResolver<ResolversTypes['AuditEvent'], "auditEvents", ParentType, ContextType, Partial<SubscriptionAuditEventsArgs>>;
+  securityAlerts?: SubscriptionResolver<ResolversTypes['SecurityAlert'], "securityAlerts", ParentType, ContextType, RequireFields<SubscriptionSecurityAlertsArgs, 'minSeverity'>>;
 };
 
 export type TeamResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Team'] = ResolversParentTypes['Team']> = {
@@ -1341,6 +1597,7 @@ export type Resolvers<ContextType = RequestContext> = {
   AccessHolder?: AccessHolderResolvers<ContextType>;
   AccessRequest?: AccessRequestResolvers<ContextType>;
   AccessStep?: AccessStepResolvers<ContextType>;
+  AlertResponse?: AlertResponseResolvers<ContextType>;
   Article?: ArticleResolvers<ContextType>;
   ArticleConnection?: ArticleConnectionResolvers<ContextType>;
   ArticleEdge?: ArticleEdgeResolvers<ContextType>;
@@ -1356,6 +1613,7 @@ export type Resolvers<ContextType = RequestContext> = {
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DetectionRule?: DetectionRuleResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
@@ -1363,6 +1621,9 @@ export type Resolvers<ContextType = RequestContext> = {
   Role?: RoleResolvers<ContextType>;
   RoleAssignment?: RoleAssignmentResolvers<ContextType>;
   Scope?: ScopeResolvers<ContextType>;
+  SecurityAlert?: SecurityAlertResolvers<ContextType>;
+  SecurityAlertConnection?: SecurityAlertConnectionResolvers<ContextType>;
+  SecurityAlertEdge?: SecurityAlertEdgeResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Team?: TeamResolvers<ContextType>;
   User?: UserResolvers<ContextType>;

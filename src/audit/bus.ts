@@ -27,6 +27,7 @@ export class AuditBus {
   readonly commits = new EventEmitter().setMaxListeners(0);
   private readonly cursors = new Map<string, TenantCursor>();
   private unlisten: Unlisten | undefined;
+  private readonly drains = new Set<Promise<void>>();
   /** Rows read from the database since start (tests hold it to one read per row per instance). */
   rowsRead = 0;
 
@@ -39,6 +40,7 @@ export class AuditBus {
   async stop(): Promise<void> {
     await this.unlisten?.();
     this.unlisten = undefined;
+    await Promise.allSettled([...this.drains]);
     this.emitter.removeAllListeners();
     this.commits.removeAllListeners();
   }
@@ -63,7 +65,11 @@ export class AuditBus {
       cursor.last = cursor.target;
       return;
     }
-    if (!cursor.draining) void this.drain(tenantId, cursor);
+    if (!cursor.draining) {
+      const drain = this.drain(tenantId, cursor);
+      this.drains.add(drain);
+      void drain.finally(() => this.drains.delete(drain));
+    }
   }
 
   private async drain(tenantId: string, cursor: TenantCursor): Promise<void> {

@@ -3,6 +3,9 @@ import { loadSigningKeys } from '../../src/authn/keys';
 import { TokenService } from '../../src/authn/tokens';
 import { AuditBus } from '../../src/audit/bus';
 import { loadAuditSigner } from '../../src/audit/audit-key';
+import { Detector, piiCoordinates } from '../../src/audit/detection/detector';
+import { collectRequirements } from '../../src/authz/requirements';
+import { buildBaseSchema } from '../../src/schema';
 import { createDatabase, type Database } from '../../src/db/client';
 import { seedDemo } from '../../src/db/seed/demo';
 import { setLogLevel } from '../../src/lib/logger';
@@ -14,7 +17,7 @@ import { GraphQLClient } from './client';
 export type TestServer = {
   app: App;
   url: string;
-  services: Services;
+  services: Services & { detector: Detector };
   database: Database;
   /** The PostgreSQL URL of the test database (undefined on PGlite). */
   databaseUrl: string | undefined;
@@ -23,7 +26,7 @@ export type TestServer = {
   /** Log in as a demo user (admin, lead, agent, sales, analyst) and return a client with the token. */
   as(user: string): Promise<GraphQLClient>;
   /** A second server instance on the same database (for cross-instance tests). */
-  secondInstance(): Promise<{ url: string; client(token?: string): GraphQLClient; stop(): Promise<void> }>;
+  secondInstance(): Promise<{ url: string; services: Services & { detector: Detector }; client(token?: string): GraphQLClient; stop(): Promise<void> }>;
   stop(): Promise<void>;
 };
 
@@ -31,12 +34,16 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({ NODE_ENV: 'test', WARDEN_DATA_DIR: 'memory://', LOG_LEVEL: 'error', ...overrides });
 }
 
-async function servicesFor(config: Config, database: Database, keysFrom?: Services): Promise<Services> {
+const pii = piiCoordinates(collectRequirements(buildBaseSchema()));
+
+async function servicesFor(config: Config, database: Database, keysFrom?: Services): Promise<Services & { detector: Detector }> {
   const tokens = keysFrom?.tokens ?? new TokenService(await loadSigningKeys(config), config.jwt);
   const auditBus = new AuditBus(database);
+  // Each instance detects, as in production; the detection state row makes each evaluation happen once.
+  const detector = new Detector(database.db, auditBus, pii).start();
   await auditBus.start();
   const auditSigner = keysFrom?.auditSigner ?? loadAuditSigner(config);
-  return { config, database, tokens, auditBus, auditSigner };
+  return { config, database, tokens, auditBus, auditSigner, detector };
 }
 
 /** A running Warden on a fresh database with the demo tenant, on a random port. */
@@ -68,15 +75,17 @@ export async function createTestServer(opts: { env?: Record<string, string>; see
       const second = await startApp(s, { port: 0, host: '127.0.0.1' });
       const stop = async () => {
         await second.stop();
+        await s.detector.stop();
         await s.auditBus.stop();
         await database.close();
       };
       extra.push(stop);
-      return { url: second.url, client: client(second.url), stop };
+      return { url: second.url, services: s, client: client(second.url), stop };
     },
     async stop() {
       for (const stop of extra) await stop().catch(() => {});
       await app.stop();
+      await services.detector.stop();
       await services.auditBus.stop();
       await db.drop();
     },
