@@ -23,6 +23,8 @@ const config: CodegenConfig = {
           AuditArchive: '../audit/retention#ArchiveRow',
           SecurityAlert: '../modules/alerts/alert.repo#AlertRow',
           DetectionRule: '../audit/detection/rules#RuleConfig',
+          BreakGlassAccess: '../modules/emergency/emergency.repo#BreakGlassRow',
+          Lockdown: '../modules/emergency/emergency.repo#LockdownModel',
           AccessGrant: '../modules/access/grant.repo#GrantRow',
           AccessRequest: '../modules/access/access-request.repo#AccessRequestRow',
           RoleAssignment: '../modules/access/role.repo#AssignmentRow',

@@ -11,6 +11,7 @@ import { articleResolvers } from './modules/knowledge/article.resolvers';
 import { nodeResolvers } from './modules/node/node.resolvers';
 import { accessResolvers } from './modules/access/access.resolvers';
 import { alertResolvers } from './modules/alerts/alerts.resolvers';
+import { emergencyResolvers } from './modules/emergency/emergency.resolvers';
 
 export const SCHEMA_DIR = path.resolve(__dirname, '../schema');
 
@@ -36,7 +37,7 @@ export const typeDefs = () => mergeTypeDefs(loadFilesSync(path.join(SCHEMA_DIR, 
 export function buildBaseSchema(): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: typeDefs(),
-    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, articleResolvers, customerResolvers, auditResolvers, accessResolvers, alertResolvers]),
+    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, articleResolvers, customerResolvers, auditResolvers, accessResolvers, alertResolvers, emergencyResolvers]),
   });
 }
 

@@ -9,6 +9,7 @@ import type { ChainReport, ChainBreak } from '../audit/chain-verifier';
 import type { ArchiveRow } from '../audit/retention';
 import type { AlertRow } from '../modules/alerts/alert.repo';
 import type { RuleConfig } from '../audit/detection/rules';
+import type { BreakGlassRow, LockdownModel } from '../modules/emergency/emergency.repo';
 import type { GrantRow } from '../modules/access/grant.repo';
 import type { AccessRequestRow } from '../modules/access/access-request.repo';
 import type { AssignmentRow } from '../modules/access/role.repo';
@@ -332,6 +333,38 @@ export type AuthPayload = {
   tokenType: Scalars['String']['output'];
 };
 
+/** One use of break-glass access: immediate, time-boxed, audited, alerted (CRITICAL) and reviewed afterwards. */
+export type BreakGlassAccess = {
+  __typename?: 'BreakGlassAccess';
+  /** The access still works (not expired, not ended by the review). */
+  active: Scalars['Boolean']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  minutes: Scalars['Int']['output'];
+  /** What the grants give on the resource. */
+  permissions: Array<Permission>;
+  reason: Scalars['String']['output'];
+  resourceId: Scalars['ID']['output'];
+  resourceType: Scalars['String']['output'];
+  reviewNote?: Maybe<Scalars['String']['output']>;
+  reviewOutcome?: Maybe<BreakGlassOutcome>;
+  reviewStatus: BreakGlassReviewStatus;
+  reviewedAt?: Maybe<Scalars['DateTime']['output']>;
+  reviewedBy?: Maybe<User>;
+  user: User;
+};
+
+export type BreakGlassOutcome =
+  /** The emergency justified the access. */
+  | 'JUSTIFIED'
+  /** It did not: follow up with the user. */
+  | 'UNJUSTIFIED';
+
+export type BreakGlassReviewStatus =
+  | 'CLOSED'
+  | 'OPEN';
+
 export type Classification =
   | 'CONFIDENTIAL'
   | 'INTERNAL'
@@ -445,6 +478,20 @@ export type GrantAccessInput = {
   userId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** A tenant lockdown: while active, the knowledge base is read-only for everyone. */
+export type Lockdown = {
+  __typename?: 'Lockdown';
+  active: Scalars['Boolean']['output'];
+  liftReason?: Maybe<Scalars['String']['output']>;
+  liftedAt?: Maybe<Scalars['DateTime']['output']>;
+  liftedBy?: Maybe<User>;
+  reason?: Maybe<Scalars['String']['output']>;
+  /** Sessions revoked when it started (everyone's but the holders of LOCKDOWN). */
+  sessionsRevoked?: Maybe<Scalars['Int']['output']>;
+  startedAt?: Maybe<Scalars['DateTime']['output']>;
+  startedBy?: Maybe<User>;
+};
+
 export type LoginInput = {
   email: Scalars['String']['input'];
   password: Scalars['String']['input'];
@@ -468,6 +515,13 @@ export type Mutation = {
   /** Archive (NDJSON) and remove the events older than the retention period now, keeping the chain head. Null when none are due. */
   archiveAuditLog?: Maybe<AuditArchive>;
   assignRole: RoleAssignment;
+  /**
+   * Emergency access to one record, now, without an approver: read grants (an article and its notes; a
+   * customer with full personal data) for 1 to 240 minutes. Raises a CRITICAL alert and opens a review.
+   */
+  breakGlass: BreakGlassAccess;
+  /** Close a break-glass review (never your own); closing ends the access if it is still running. */
+  closeBreakGlassReview: BreakGlassAccess;
   /** Change one rule for this tenant (unset fields keep their current value). */
   configureDetectionRule: DetectionRule;
   createArticle: Article;
@@ -479,6 +533,9 @@ export type Mutation = {
   denyAccessRequest: AccessRequest;
   /** Grant one permission on one resource until expiresAt. The granter must hold the permission through a role. */
   grantAccess: AccessGrant;
+  liftLockdown: Lockdown;
+  /** Revoke the sessions of everyone but the holders of LOCKDOWN and make the knowledge base read-only until lifted. */
+  lockdown: Lockdown;
   /** Sign in with a password. Wrong password and unknown user give the same UNAUTHENTICATED error. */
   login: AuthPayload;
   /** End the current session: its access and refresh tokens are refused from the next request. */
@@ -528,6 +585,20 @@ export type MutationAssignRoleArgs = {
 };
 
 
+export type MutationBreakGlassArgs = {
+  minutes: Scalars['Int']['input'];
+  reason: Scalars['String']['input'];
+  resourceId: Scalars['ID']['input'];
+};
+
+
+export type MutationCloseBreakGlassReviewArgs = {
+  id: Scalars['ID']['input'];
+  note: Scalars['String']['input'];
+  outcome: BreakGlassOutcome;
+};
+
+
 export type MutationConfigureDetectionRuleArgs = {
   input: DetectionRuleInput;
 };
@@ -567,6 +638,16 @@ export type MutationDenyAccessRequestArgs = {
 
 export type MutationGrantAccessArgs = {
   input: GrantAccessInput;
+};
+
+
+export type MutationLiftLockdownArgs = {
+  reason: Scalars['String']['input'];
+};
+
+
+export type MutationLockdownArgs = {
+  reason: Scalars['String']['input'];
 };
 
 
@@ -692,16 +773,22 @@ export type Query = {
   /** Audit events of the viewer's tenant, newest first. */
   auditEvents: AuditEventConnection;
   auditRetention: AuditRetention;
+  /** Break-glass uses awaiting (or past) review. */
+  breakGlassReviews: Array<BreakGlassAccess>;
   customer?: Maybe<Customer>;
   customers: CustomerConnection;
   detectionRules: Array<DetectionRule>;
   /** Why a user may or may not use a permission on a resource, now or at a past moment. */
   explainAccess: AccessExplanation;
   grants: AccessGrantConnection;
+  /** Whether the tenant is in lockdown (the latest lockdown when none is active). */
+  lockdownStatus: Lockdown;
   /** The signed-in viewer. */
   me?: Maybe<Viewer>;
   /** The viewer's own access requests. */
   myAccessRequests: Array<AccessRequest>;
+  /** The viewer's own break-glass uses. */
+  myBreakGlassAccesses: Array<BreakGlassAccess>;
   /** Any object by its global id, if the viewer may see it; otherwise null. */
   node?: Maybe<Node>;
   roleAssignments: Array<RoleAssignment>;
@@ -738,6 +825,11 @@ export type QueryAuditEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<AuditEventFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryBreakGlassReviewsArgs = {
+  status?: InputMaybe<BreakGlassReviewStatus>;
 };
 
 
@@ -1106,6 +1198,9 @@ export type ResolversTypes = {
   AuditVerification: ResolverTypeWrapper<ChainReport>;
   AuthPayload: ResolverTypeWrapper<AuthPayload>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  BreakGlassAccess: ResolverTypeWrapper<BreakGlassRow>;
+  BreakGlassOutcome: BreakGlassOutcome;
+  BreakGlassReviewStatus: BreakGlassReviewStatus;
   Classification: Classification;
   CreateArticleInput: CreateArticleInput;
   CreateCustomerInput: CreateCustomerInput;
@@ -1120,6 +1215,7 @@ export type ResolversTypes = {
   GrantAccessInput: GrantAccessInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Lockdown: ResolverTypeWrapper<LockdownModel>;
   LoginInput: LoginInput;
   MaskKind: MaskKind;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -1174,6 +1270,7 @@ export type ResolversParentTypes = {
   AuditVerification: ChainReport;
   AuthPayload: AuthPayload;
   Boolean: Scalars['Boolean']['output'];
+  BreakGlassAccess: BreakGlassRow;
   CreateArticleInput: CreateArticleInput;
   CreateCustomerInput: CreateCustomerInput;
   CreateRoleInput: CreateRoleInput;
@@ -1186,6 +1283,7 @@ export type ResolversParentTypes = {
   GrantAccessInput: GrantAccessInput;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
+  Lockdown: LockdownModel;
   LoginInput: LoginInput;
   Mutation: Record<PropertyKey, never>;
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
@@ -1398,6 +1496,24 @@ export type AuthPayloadResolvers<ContextType = RequestContext, ParentType extend
   tokenType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type BreakGlassAccessResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['BreakGlassAccess'] = ResolversParentTypes['BreakGlassAccess']> = {
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  minutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  permissions?: Resolver<Array<ResolversTypes['Permission']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  resourceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  resourceType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reviewNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reviewOutcome?: Resolver<Maybe<ResolversTypes['BreakGlassOutcome']>, ParentType, ContextType>;
+  reviewStatus?: Resolver<ResolversTypes['BreakGlassReviewStatus'], ParentType, ContextType>;
+  reviewedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  reviewedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+};
+
 export type CustomerResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer']> = {
   company?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1439,12 +1555,25 @@ export type DetectionRuleResolvers<ContextType = RequestContext, ParentType exte
   workdayStartHour?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type LockdownResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Lockdown'] = ResolversParentTypes['Lockdown']> = {
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  liftReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  liftedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  liftedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sessionsRevoked?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  startedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   acknowledgeAlert?: Resolver<ResolversTypes['SecurityAlert'], ParentType, ContextType, RequireFields<MutationAcknowledgeAlertArgs, 'id'>>;
   addTeamMember?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationAddTeamMemberArgs, 'teamId' | 'userId'>>;
   approveAccessRequest?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationApproveAccessRequestArgs, 'id'>>;
   archiveAuditLog?: Resolver<Maybe<ResolversTypes['AuditArchive']>, ParentType, ContextType>;
   assignRole?: Resolver<ResolversTypes['RoleAssignment'], ParentType, ContextType, RequireFields<MutationAssignRoleArgs, 'input'>>;
+  breakGlass?: Resolver<ResolversTypes['BreakGlassAccess'], ParentType, ContextType, RequireFields<MutationBreakGlassArgs, 'minutes' | 'reason' | 'resourceId'>>;
+  closeBreakGlassReview?: Resolver<ResolversTypes['BreakGlassAccess'], ParentType, ContextType, RequireFields<MutationCloseBreakGlassReviewArgs, 'id' | 'note' | 'outcome'>>;
   configureDetectionRule?: Resolver<ResolversTypes['DetectionRule'], ParentType, ContextType, RequireFields<MutationConfigureDetectionRuleArgs, 'input'>>;
   createArticle?: Resolver<ResolversTypes['Article'], ParentType, ContextType, RequireFields<MutationCreateArticleArgs, 'input'>>;
   createCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationCreateCustomerArgs, 'input'>>;
@@ -1453,6 +1582,8 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   deleteRole?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteRoleArgs, 'id'>>;
   denyAccessRequest?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationDenyAccessRequestArgs, 'id' | 'note'>>;
   grantAccess?: Resolver<ResolversTypes['AccessGrant'], ParentType, ContextType, RequireFields<MutationGrantAccessArgs, 'input'>>;
+  liftLockdown?: Resolver<ResolversTypes['Lockdown'], ParentType, ContextType, RequireFields<MutationLiftLockdownArgs, 'reason'>>;
+  lockdown?: Resolver<ResolversTypes['Lockdown'], ParentType, ContextType, RequireFields<MutationLockdownArgs, 'reason'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   refreshSession?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'refreshToken'>>;
@@ -1486,13 +1617,16 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   auditArchives?: Resolver<Array<ResolversTypes['AuditArchive']>, ParentType, ContextType>;
   auditEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<QueryAuditEventsArgs, 'first'>>;
   auditRetention?: Resolver<ResolversTypes['AuditRetention'], ParentType, ContextType>;
+  breakGlassReviews?: Resolver<Array<ResolversTypes['BreakGlassAccess']>, ParentType, ContextType, RequireFields<QueryBreakGlassReviewsArgs, 'status'>>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
   customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
   detectionRules?: Resolver<Array<ResolversTypes['DetectionRule']>, ParentType, ContextType>;
   explainAccess?: Resolver<ResolversTypes['AccessExplanation'], ParentType, ContextType, RequireFields<QueryExplainAccessArgs, 'permission' | 'resourceId' | 'userId'>>;
   grants?: Resolver<ResolversTypes['AccessGrantConnection'], ParentType, ContextType, RequireFields<QueryGrantsArgs, 'activeOnly' | 'first'>>;
+  lockdownStatus?: Resolver<ResolversTypes['Lockdown'], ParentType, ContextType>;
   me?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
   myAccessRequests?: Resolver<Array<ResolversTypes['AccessRequest']>, ParentType, ContextType>;
+  myBreakGlassAccesses?: Resolver<Array<ResolversTypes['BreakGlassAccess']>, ParentType, ContextType>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   roleAssignments?: Resolver<Array<ResolversTypes['RoleAssignment']>, ParentType, ContextType, RequireFields<QueryRoleAssignmentsArgs, 'includeRevoked' | 'userId'>>;
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
@@ -1609,11 +1743,13 @@ export type Resolvers<ContextType = RequestContext> = {
   AuditRetention?: AuditRetentionResolvers<ContextType>;
   AuditVerification?: AuditVerificationResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
+  BreakGlassAccess?: BreakGlassAccessResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DetectionRule?: DetectionRuleResolvers<ContextType>;
+  Lockdown?: LockdownResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;

@@ -1,5 +1,6 @@
 import type { GraphQLError } from 'graphql';
 import { forbidden, unauthenticated } from '../lib/errors';
+import { lockdownBlocks, lockdownError } from './lockdown';
 import { fieldModeAnywhere, holds, type FieldMode } from './policy';
 import type { Requirement, Sensitivity } from './requirements';
 import type { Viewer } from './viewer';
@@ -29,9 +30,15 @@ export async function authorize(
   const viewer = await requireViewer(ctx);
   if (!('userId' in viewer)) return viewer;
   const missing = requirement.permissions.filter((p) => !holds(viewer, p));
-  if (missing.length === 0) return true;
-  ctx.recordDenial(coordinate, `missing ${missing.join(', ')}`);
-  return forbidden();
+  if (missing.length) {
+    ctx.recordDenial(coordinate, `missing ${missing.join(', ')}`);
+    return forbidden();
+  }
+  if (viewer.lockdown && lockdownBlocks(coordinate, requirement)) {
+    ctx.recordDenial(coordinate, 'tenant lockdown');
+    return lockdownError(viewer.lockdown);
+  }
+  return true;
 }
 
 /** The viewer's mode for a sensitive field; HIDDEN is a denial. */

@@ -1,3 +1,4 @@
+import type { LockdownState } from './lockdown';
 import type { Classification, Permission } from './permissions';
 
 /** Where a role assignment applies. */
@@ -53,4 +54,6 @@ export type Viewer = DecisionState & {
   sessionId: string;
   email: string;
   roleKeys: readonly string[];
+  /** The tenant's active lockdown, read in the same viewer statement; null when none. */
+  lockdown?: LockdownState | null;
 };

@@ -9,7 +9,7 @@ import { toDecisionState } from '../authz/decision-state';
 import type { Tx } from '../db/client';
 import { RequestTransaction, withTenantTx } from '../db/tenant-tx';
 import { logger } from '../lib/logger';
-import { loadViewerRow } from '../modules/identity/identity.repo';
+import { loadViewerRow, type ViewerRow } from '../modules/identity/identity.repo';
 import { createLoaders, type Loaders } from './loaders';
 import type { Services } from './services';
 
@@ -80,7 +80,14 @@ export class RequestContext implements SensitiveReadContext {
       return null;
     }
     const state = toDecisionState(claims.tid, row.user_id, row, new Date());
-    return { ...state, sessionId: claims.sid, email: row.email, roleKeys: [...new Set(state.assignments.map((x) => x.roleKey))] };
+    const lockdown = typeof row.lockdown === 'string' ? (JSON.parse(row.lockdown) as Exclude<ViewerRow['lockdown'], string>) : row.lockdown;
+    return {
+      ...state,
+      sessionId: claims.sid,
+      email: row.email,
+      roleKeys: [...new Set(state.assignments.map((x) => x.roleKey))],
+      lockdown: lockdown ? { id: lockdown.id, reason: lockdown.reason, startedAt: new Date(lockdown.startedAt) } : null,
+    };
   }
 
   recordDenial(coordinate: string, reason: string): void {

@@ -63,11 +63,13 @@ export type ViewerRow = DecisionStateRow & {
   email: string;
   status: string;
   session_ok: boolean;
+  lockdown: { id: string; reason: string; startedAt: string } | string | null;
 };
 
 /**
  * Everything a request's decisions need, in one statement: the session (live, not revoked), the user
- * (active), and the user's decision state now (role assignments with scopes, teams, live grants).
+ * (active), the tenant's active lockdown, and the user's decision state now (role assignments with
+ * scopes, teams, live grants).
  */
 export async function loadViewerRow(tx: Tx, userId: string, sessionId: string): Promise<ViewerRow | undefined> {
   const [row] = await queryRows<ViewerRow>(
@@ -75,6 +77,8 @@ export async function loadViewerRow(tx: Tx, userId: string, sessionId: string): 
     sql`
     select u.id as user_id, u.email, u.status,
       (s.revoked_at is null and s.expires_at > now()) as session_ok,
+      (select json_build_object('id', l.id, 'reason', l.reason, 'startedAt', l.started_at) from tenant_lockdowns l
+        where l.tenant_id = u.tenant_id and l.lifted_at is null) as lockdown,
       ${decisionStateColumns(sql`now()`)}
     from ${sessions} s
     join ${users} u on u.tenant_id = s.tenant_id and u.id = s.user_id
