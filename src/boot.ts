@@ -14,6 +14,7 @@ import { hasAnyTenant } from './db/seed/tenant';
 import { seedDemo } from './db/seed/demo';
 import { logger } from './lib/logger';
 import { startGrantSweeper } from './modules/access/grant-sweeper';
+import { startReviewSweeper } from './modules/review/review-due';
 import type { Services } from './server/services';
 
 /** Build every application-wide service: database (migrated), keys, audit bus; seed demo data if asked. */
@@ -35,6 +36,7 @@ export async function createServices(config: Config): Promise<Services & { close
     const jobs = [
       startCheckpointer(database.db, auditSigner, config.audit.checkpointInterval * 1000),
       startRetention(database.db, config.audit.archiveDir, config.audit.retentionInterval * 1000),
+      startReviewSweeper(database.db, config.reviewSweepInterval * 1000),
     ];
     return {
       config,

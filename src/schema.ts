@@ -12,6 +12,7 @@ import { nodeResolvers } from './modules/node/node.resolvers';
 import { accessResolvers } from './modules/access/access.resolvers';
 import { alertResolvers } from './modules/alerts/alerts.resolvers';
 import { emergencyResolvers } from './modules/emergency/emergency.resolvers';
+import { reviewResolvers } from './modules/review/review.resolvers';
 
 export const SCHEMA_DIR = path.resolve(__dirname, '../schema');
 
@@ -37,7 +38,7 @@ export const typeDefs = () => mergeTypeDefs(loadFilesSync(path.join(SCHEMA_DIR, 
 export function buildBaseSchema(): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: typeDefs(),
-    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, articleResolvers, customerResolvers, auditResolvers, accessResolvers, alertResolvers, emergencyResolvers]),
+    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, articleResolvers, customerResolvers, auditResolvers, accessResolvers, alertResolvers, emergencyResolvers, reviewResolvers]),
   });
 }
 

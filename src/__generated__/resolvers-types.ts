@@ -10,6 +10,8 @@ import type { ArchiveRow } from '../audit/retention';
 import type { AlertRow } from '../modules/alerts/alert.repo';
 import type { RuleConfig } from '../audit/detection/rules';
 import type { BreakGlassRow, LockdownModel } from '../modules/emergency/emergency.repo';
+import type { ReviewRow, ReviewItemRow } from '../modules/review/review.repo';
+import type { ReviewReport, ReviewerProgressRow } from '../modules/review/review.service';
 import type { GrantRow } from '../modules/access/grant.repo';
 import type { AccessRequestRow } from '../modules/access/access-request.repo';
 import type { AssignmentRow } from '../modules/access/role.repo';
@@ -100,6 +102,122 @@ export type AccessRequestStatus =
   | 'DENIED'
   | 'PENDING'
   | 'WITHDRAWN';
+
+/** An access review campaign. */
+export type AccessReview = {
+  __typename?: 'AccessReview';
+  completedAt?: Maybe<Scalars['DateTime']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  createdBy: User;
+  dueAt: Scalars['DateTime']['output'];
+  dueProcessedAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  items: Array<AccessReviewItem>;
+  missedDecision: MissedDecisionPolicy;
+  name: Scalars['String']['output'];
+  report: AccessReviewReport;
+  scopeId?: Maybe<Scalars['ID']['output']>;
+  scopeType: AccessReviewScopeType;
+  status: AccessReviewStatus;
+  /** Access without audited use for this many days is flagged unused. */
+  unusedDays: Scalars['Int']['output'];
+};
+
+
+/** An access review campaign. */
+export type AccessReviewItemsArgs = {
+  status?: InputMaybe<AccessReviewItemStatus>;
+};
+
+export type AccessReviewDecision =
+  /** Replace the role (assignments) or shorten the grant (grants), now. */
+  | 'CHANGE'
+  | 'KEEP'
+  /** Revoke the assignment or grant now. */
+  | 'REVOKE';
+
+/** One assignment or grant as it was when the campaign started, and the decision on it. */
+export type AccessReviewItem = {
+  __typename?: 'AccessReviewItem';
+  /** For CHANGED: what replaced the access, as JSON. */
+  change?: Maybe<Scalars['String']['output']>;
+  decidedAt?: Maybe<Scalars['DateTime']['output']>;
+  decidedBy?: Maybe<User>;
+  /** The access in words. */
+  description: Scalars['String']['output'];
+  dueAt: Scalars['DateTime']['output'];
+  escalatedAt?: Maybe<Scalars['DateTime']['output']>;
+  grantExpiresAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  kind: AccessReviewItemKind;
+  /** Last audited use of the access (see the README for what counts). */
+  lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  note?: Maybe<Scalars['String']['output']>;
+  permissions: Array<Permission>;
+  resourceId?: Maybe<Scalars['ID']['output']>;
+  /** GRANT: what and on which record, until when. */
+  resourceType?: Maybe<Scalars['String']['output']>;
+  reviewId: Scalars['ID']['output'];
+  reviewName: Scalars['String']['output'];
+  reviewer?: Maybe<User>;
+  /** ASSIGNMENT: the role's key and permissions, and the scope. */
+  roleKey?: Maybe<Scalars['String']['output']>;
+  scope?: Maybe<Scope>;
+  status: AccessReviewItemStatus;
+  unused: Scalars['Boolean']['output'];
+  /** Who holds the access (null for grants to a team or a role). */
+  user?: Maybe<User>;
+};
+
+export type AccessReviewItemKind =
+  | 'ASSIGNMENT'
+  | 'GRANT';
+
+export type AccessReviewItemStatus =
+  /** Revoked by the due-date rule. */
+  | 'AUTO_REVOKED'
+  | 'CHANGED'
+  | 'KEPT'
+  | 'PENDING'
+  | 'REVOKED';
+
+export type AccessReviewPolicy = {
+  __typename?: 'AccessReviewPolicy';
+  missedDecision: MissedDecisionPolicy;
+  unusedDays: Scalars['Int']['output'];
+};
+
+export type AccessReviewReport = {
+  __typename?: 'AccessReviewReport';
+  autoRevoked: Scalars['Int']['output'];
+  byReviewer: Array<ReviewerProgress>;
+  changed: Scalars['Int']['output'];
+  escalated: Scalars['Int']['output'];
+  kept: Scalars['Int']['output'];
+  pending: Scalars['Int']['output'];
+  revoked: Scalars['Int']['output'];
+  total: Scalars['Int']['output'];
+  unused: Scalars['Int']['output'];
+  /** Unused access that was revoked (by a reviewer or the due-date rule). */
+  unusedRevoked: Scalars['Int']['output'];
+};
+
+export type AccessReviewScopeInput = {
+  id?: InputMaybe<Scalars['ID']['input']>;
+  type: AccessReviewScopeType;
+};
+
+export type AccessReviewScopeType =
+  /** Assignments of, and grants to, one role (scope id: the role). */
+  | 'ROLE'
+  /** The members' assignments and grants, and grants to the team (scope id: the team). */
+  | 'TEAM'
+  /** Every role assignment and grant of the tenant. */
+  | 'TENANT';
+
+export type AccessReviewStatus =
+  | 'COMPLETED'
+  | 'OPEN';
 
 export type AccessStep = {
   __typename?: 'AccessStep';
@@ -416,6 +534,17 @@ export type CustomerEdge = {
   node: Customer;
 };
 
+export type DecideAccessReviewItemInput = {
+  decision: AccessReviewDecision;
+  /** CHANGE of a grant: an earlier expiry. */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** CHANGE of an assignment: the new role, and optionally a new scope (default: the same). */
+  roleId?: InputMaybe<Scalars['ID']['input']>;
+  scope?: InputMaybe<ScopeInput>;
+};
+
 /** A tenant's setting of one detection rule (the built-in default where it has none). */
 export type DetectionRule = {
   __typename?: 'DetectionRule';
@@ -507,6 +636,12 @@ export type MaskKind =
   | 'PHONE'
   | 'REDACT';
 
+export type MissedDecisionPolicy =
+  /** They go to the campaign's owner, who must decide. */
+  | 'ESCALATE'
+  /** Items without a decision by the due date are revoked. */
+  | 'REVOKE';
+
 export type Mutation = {
   __typename?: 'Mutation';
   acknowledgeAlert: SecurityAlert;
@@ -528,6 +663,8 @@ export type Mutation = {
   createCustomer: Customer;
   createRole: Role;
   createTeam: Team;
+  /** Keep, revoke or change one item: as its reviewer, or as a holder of REVIEW_MANAGE; never your own access. */
+  decideAccessReviewItem: AccessReviewItem;
   /** Delete a custom role that was never assigned (assignments are history). */
   deleteRole: Scalars['Boolean']['output'];
   denyAccessRequest: AccessRequest;
@@ -551,8 +688,12 @@ export type Mutation = {
   /** The full value of one sensitive field, once, with a reason that is audited. */
   revealField?: Maybe<Scalars['String']['output']>;
   revokeGrant: AccessGrant;
+  /** What happens to undecided items at the due date, and when access counts as unused. */
+  setAccessReviewPolicy: AccessReviewPolicy;
   /** How long audit events stay in the table (30 to 3650 days); older ones are archived by the retention job. */
   setAuditRetention: AuditRetention;
+  /** Snapshot every role assignment and grant in scope, with last-used evidence and a reviewer per item. */
+  startAccessReview: AccessReview;
   /** Revoke an assignment; it applies on the next request and stays as history. */
   unassignRole: RoleAssignment;
   updateArticle: Article;
@@ -622,6 +763,11 @@ export type MutationCreateRoleArgs = {
 export type MutationCreateTeamArgs = {
   leadUserId?: InputMaybe<Scalars['ID']['input']>;
   name: Scalars['String']['input'];
+};
+
+
+export type MutationDecideAccessReviewItemArgs = {
+  input: DecideAccessReviewItemInput;
 };
 
 
@@ -696,8 +842,19 @@ export type MutationRevokeGrantArgs = {
 };
 
 
+export type MutationSetAccessReviewPolicyArgs = {
+  missedDecision: MissedDecisionPolicy;
+  unusedDays: Scalars['Int']['input'];
+};
+
+
 export type MutationSetAuditRetentionArgs = {
   days: Scalars['Int']['input'];
+};
+
+
+export type MutationStartAccessReviewArgs = {
+  input: StartAccessReviewInput;
 };
 
 
@@ -766,6 +923,9 @@ export type Permission =
 export type Query = {
   __typename?: 'Query';
   accessRequests: Array<AccessRequest>;
+  accessReview?: Maybe<AccessReview>;
+  accessReviewPolicy: AccessReviewPolicy;
+  accessReviews: Array<AccessReview>;
   article?: Maybe<Article>;
   /** Articles the viewer's clearance allows, newest first. */
   articles: ArticleConnection;
@@ -787,6 +947,8 @@ export type Query = {
   me?: Maybe<Viewer>;
   /** The viewer's own access requests. */
   myAccessRequests: Array<AccessRequest>;
+  /** Items the viewer is the reviewer of. */
+  myAccessReviewItems: Array<AccessReviewItem>;
   /** The viewer's own break-glass uses. */
   myBreakGlassAccesses: Array<BreakGlassAccess>;
   /** Any object by its global id, if the viewer may see it; otherwise null. */
@@ -807,6 +969,11 @@ export type Query = {
 
 export type QueryAccessRequestsArgs = {
   status?: InputMaybe<AccessRequestStatus>;
+};
+
+
+export type QueryAccessReviewArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -861,6 +1028,11 @@ export type QueryGrantsArgs = {
 };
 
 
+export type QueryMyAccessReviewItemsArgs = {
+  status?: InputMaybe<AccessReviewItemStatus>;
+};
+
+
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
 };
@@ -897,6 +1069,13 @@ export type RequestAccessInput = {
   permission: Permission;
   reason: Scalars['String']['input'];
   resourceId: Scalars['ID']['input'];
+};
+
+export type ReviewerProgress = {
+  __typename?: 'ReviewerProgress';
+  pending: Scalars['Int']['output'];
+  reviewer?: Maybe<User>;
+  total: Scalars['Int']['output'];
 };
 
 /** A named set of permissions. */
@@ -1002,6 +1181,17 @@ export type SimulationInput = {
   addRoleIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** Roles to take away from the user for the simulation. */
   removeRoleIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+};
+
+export type StartAccessReviewInput = {
+  /** When undecided items are revoked or escalated (at most a year ahead). */
+  dueAt: Scalars['DateTime']['input'];
+  /** Reviewer for access whose holder has no team lead (default: you). */
+  fallbackReviewerId?: InputMaybe<Scalars['ID']['input']>;
+  name: Scalars['String']['input'];
+  scope: AccessReviewScopeInput;
+  /** Default: the tenant policy (90 days). */
+  unusedDays?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type Subscription = {
@@ -1174,6 +1364,16 @@ export type ResolversTypes = {
   AccessHolder: ResolverTypeWrapper<Holder>;
   AccessRequest: ResolverTypeWrapper<AccessRequestRow>;
   AccessRequestStatus: AccessRequestStatus;
+  AccessReview: ResolverTypeWrapper<ReviewRow>;
+  AccessReviewDecision: AccessReviewDecision;
+  AccessReviewItem: ResolverTypeWrapper<ReviewItemRow>;
+  AccessReviewItemKind: AccessReviewItemKind;
+  AccessReviewItemStatus: AccessReviewItemStatus;
+  AccessReviewPolicy: ResolverTypeWrapper<AccessReviewPolicy>;
+  AccessReviewReport: ResolverTypeWrapper<ReviewReport>;
+  AccessReviewScopeInput: AccessReviewScopeInput;
+  AccessReviewScopeType: AccessReviewScopeType;
+  AccessReviewStatus: AccessReviewStatus;
   AccessStep: ResolverTypeWrapper<Step>;
   AccessStepKind: AccessStepKind;
   AlertResponse: ResolverTypeWrapper<AlertResponse>;
@@ -1209,6 +1409,7 @@ export type ResolversTypes = {
   CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerEdge']> }>;
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DecideAccessReviewItemInput: DecideAccessReviewItemInput;
   DetectionRule: ResolverTypeWrapper<RuleConfig>;
   DetectionRuleInput: DetectionRuleInput;
   DetectionRuleKind: DetectionRuleKind;
@@ -1218,12 +1419,14 @@ export type ResolversTypes = {
   Lockdown: ResolverTypeWrapper<LockdownModel>;
   LoginInput: LoginInput;
   MaskKind: MaskKind;
+  MissedDecisionPolicy: MissedDecisionPolicy;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Permission: Permission;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RequestAccessInput: RequestAccessInput;
+  ReviewerProgress: ResolverTypeWrapper<ReviewerProgressRow>;
   Role: ResolverTypeWrapper<RoleRow>;
   RoleAssignment: ResolverTypeWrapper<AssignmentRow>;
   Scope: ResolverTypeWrapper<ScopeModel>;
@@ -1235,6 +1438,7 @@ export type ResolversTypes = {
   SecurityAlertFilter: SecurityAlertFilter;
   SensitiveLevel: SensitiveLevel;
   SimulationInput: SimulationInput;
+  StartAccessReviewInput: StartAccessReviewInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Team: ResolverTypeWrapper<TeamRow>;
@@ -1254,6 +1458,11 @@ export type ResolversParentTypes = {
   AccessGrantEdge: Omit<AccessGrantEdge, 'node'> & { node: ResolversParentTypes['AccessGrant'] };
   AccessHolder: Holder;
   AccessRequest: AccessRequestRow;
+  AccessReview: ReviewRow;
+  AccessReviewItem: ReviewItemRow;
+  AccessReviewPolicy: AccessReviewPolicy;
+  AccessReviewReport: ReviewReport;
+  AccessReviewScopeInput: AccessReviewScopeInput;
   AccessStep: Step;
   AlertResponse: AlertResponse;
   Article: ArticleRow;
@@ -1278,6 +1487,7 @@ export type ResolversParentTypes = {
   CustomerConnection: Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerEdge']> };
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
   DateTime: Scalars['DateTime']['output'];
+  DecideAccessReviewItemInput: DecideAccessReviewItemInput;
   DetectionRule: RuleConfig;
   DetectionRuleInput: DetectionRuleInput;
   GrantAccessInput: GrantAccessInput;
@@ -1290,6 +1500,7 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   RequestAccessInput: RequestAccessInput;
+  ReviewerProgress: ReviewerProgressRow;
   Role: RoleRow;
   RoleAssignment: AssignmentRow;
   Scope: ScopeModel;
@@ -1299,6 +1510,7 @@ export type ResolversParentTypes = {
   SecurityAlertEdge: Omit<SecurityAlertEdge, 'node'> & { node: ResolversParentTypes['SecurityAlert'] };
   SecurityAlertFilter: SecurityAlertFilter;
   SimulationInput: SimulationInput;
+  StartAccessReviewInput: StartAccessReviewInput;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
   Team: TeamRow;
@@ -1381,6 +1593,66 @@ export type AccessRequestResolvers<ContextType = RequestContext, ParentType exte
   resourceType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['AccessRequestStatus'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type AccessReviewResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AccessReview'] = ResolversParentTypes['AccessReview']> = {
+  completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  dueAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  dueProcessedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  items?: Resolver<Array<ResolversTypes['AccessReviewItem']>, ParentType, ContextType, Partial<AccessReviewItemsArgs>>;
+  missedDecision?: Resolver<ResolversTypes['MissedDecisionPolicy'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  report?: Resolver<ResolversTypes['AccessReviewReport'], ParentType, ContextType>;
+  scopeId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  scopeType?: Resolver<ResolversTypes['AccessReviewScopeType'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AccessReviewStatus'], ParentType, ContextType>;
+  unusedDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AccessReviewItemResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AccessReviewItem'] = ResolversParentTypes['AccessReviewItem']> = {
+  change?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  decidedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  decidedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  dueAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  escalatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  grantExpiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['AccessReviewItemKind'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  permissions?: Resolver<Array<ResolversTypes['Permission']>, ParentType, ContextType>;
+  resourceId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  resourceType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reviewId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  reviewName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reviewer?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  roleKey?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  scope?: Resolver<Maybe<ResolversTypes['Scope']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AccessReviewItemStatus'], ParentType, ContextType>;
+  unused?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+};
+
+export type AccessReviewPolicyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AccessReviewPolicy'] = ResolversParentTypes['AccessReviewPolicy']> = {
+  missedDecision?: Resolver<ResolversTypes['MissedDecisionPolicy'], ParentType, ContextType>;
+  unusedDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AccessReviewReportResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AccessReviewReport'] = ResolversParentTypes['AccessReviewReport']> = {
+  autoRevoked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  byReviewer?: Resolver<Array<ResolversTypes['ReviewerProgress']>, ParentType, ContextType>;
+  changed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  escalated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  kept?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pending?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  revoked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unused?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unusedRevoked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type AccessStepResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AccessStep'] = ResolversParentTypes['AccessStep']> = {
@@ -1579,6 +1851,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   createCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationCreateCustomerArgs, 'input'>>;
   createRole?: Resolver<ResolversTypes['Role'], ParentType, ContextType, RequireFields<MutationCreateRoleArgs, 'input'>>;
   createTeam?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationCreateTeamArgs, 'name'>>;
+  decideAccessReviewItem?: Resolver<ResolversTypes['AccessReviewItem'], ParentType, ContextType, RequireFields<MutationDecideAccessReviewItemArgs, 'input'>>;
   deleteRole?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteRoleArgs, 'id'>>;
   denyAccessRequest?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationDenyAccessRequestArgs, 'id' | 'note'>>;
   grantAccess?: Resolver<ResolversTypes['AccessGrant'], ParentType, ContextType, RequireFields<MutationGrantAccessArgs, 'input'>>;
@@ -1593,7 +1866,9 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   resolveAlert?: Resolver<ResolversTypes['SecurityAlert'], ParentType, ContextType, RequireFields<MutationResolveAlertArgs, 'id' | 'note'>>;
   revealField?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationRevealFieldArgs, 'field' | 'reason' | 'resourceId'>>;
   revokeGrant?: Resolver<ResolversTypes['AccessGrant'], ParentType, ContextType, RequireFields<MutationRevokeGrantArgs, 'id' | 'reason'>>;
+  setAccessReviewPolicy?: Resolver<ResolversTypes['AccessReviewPolicy'], ParentType, ContextType, RequireFields<MutationSetAccessReviewPolicyArgs, 'missedDecision' | 'unusedDays'>>;
   setAuditRetention?: Resolver<ResolversTypes['AuditRetention'], ParentType, ContextType, RequireFields<MutationSetAuditRetentionArgs, 'days'>>;
+  startAccessReview?: Resolver<ResolversTypes['AccessReview'], ParentType, ContextType, RequireFields<MutationStartAccessReviewArgs, 'input'>>;
   unassignRole?: Resolver<ResolversTypes['RoleAssignment'], ParentType, ContextType, RequireFields<MutationUnassignRoleArgs, 'id'>>;
   updateArticle?: Resolver<ResolversTypes['Article'], ParentType, ContextType, RequireFields<MutationUpdateArticleArgs, 'input'>>;
   updateCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'input'>>;
@@ -1612,6 +1887,9 @@ export type PageInfoResolvers<ContextType = RequestContext, ParentType extends R
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   accessRequests?: Resolver<Array<ResolversTypes['AccessRequest']>, ParentType, ContextType, RequireFields<QueryAccessRequestsArgs, 'status'>>;
+  accessReview?: Resolver<Maybe<ResolversTypes['AccessReview']>, ParentType, ContextType, RequireFields<QueryAccessReviewArgs, 'id'>>;
+  accessReviewPolicy?: Resolver<ResolversTypes['AccessReviewPolicy'], ParentType, ContextType>;
+  accessReviews?: Resolver<Array<ResolversTypes['AccessReview']>, ParentType, ContextType>;
   article?: Resolver<Maybe<ResolversTypes['Article']>, ParentType, ContextType, RequireFields<QueryArticleArgs, 'id'>>;
   articles?: Resolver<ResolversTypes['ArticleConnection'], ParentType, ContextType, RequireFields<QueryArticlesArgs, 'first'>>;
   auditArchives?: Resolver<Array<ResolversTypes['AuditArchive']>, ParentType, ContextType>;
@@ -1626,6 +1904,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   lockdownStatus?: Resolver<ResolversTypes['Lockdown'], ParentType, ContextType>;
   me?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
   myAccessRequests?: Resolver<Array<ResolversTypes['AccessRequest']>, ParentType, ContextType>;
+  myAccessReviewItems?: Resolver<Array<ResolversTypes['AccessReviewItem']>, ParentType, ContextType, RequireFields<QueryMyAccessReviewItemsArgs, 'status'>>;
   myBreakGlassAccesses?: Resolver<Array<ResolversTypes['BreakGlassAccess']>, ParentType, ContextType>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   roleAssignments?: Resolver<Array<ResolversTypes['RoleAssignment']>, ParentType, ContextType, RequireFields<QueryRoleAssignmentsArgs, 'includeRevoked' | 'userId'>>;
@@ -1635,6 +1914,12 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   teams?: Resolver<Array<ResolversTypes['Team']>, ParentType, ContextType>;
   verifyAuditLog?: Resolver<ResolversTypes['AuditVerification'], ParentType, ContextType>;
   whoCanAccess?: Resolver<Array<ResolversTypes['AccessHolder']>, ParentType, ContextType, RequireFields<QueryWhoCanAccessArgs, 'permission' | 'resourceId'>>;
+};
+
+export type ReviewerProgressResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ReviewerProgress'] = ResolversParentTypes['ReviewerProgress']> = {
+  pending?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reviewer?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type RoleResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Role'] = ResolversParentTypes['Role']> = {
@@ -1730,6 +2015,10 @@ export type Resolvers<ContextType = RequestContext> = {
   AccessGrantEdge?: AccessGrantEdgeResolvers<ContextType>;
   AccessHolder?: AccessHolderResolvers<ContextType>;
   AccessRequest?: AccessRequestResolvers<ContextType>;
+  AccessReview?: AccessReviewResolvers<ContextType>;
+  AccessReviewItem?: AccessReviewItemResolvers<ContextType>;
+  AccessReviewPolicy?: AccessReviewPolicyResolvers<ContextType>;
+  AccessReviewReport?: AccessReviewReportResolvers<ContextType>;
   AccessStep?: AccessStepResolvers<ContextType>;
   AlertResponse?: AlertResponseResolvers<ContextType>;
   Article?: ArticleResolvers<ContextType>;
@@ -1754,6 +2043,7 @@ export type Resolvers<ContextType = RequestContext> = {
   Node?: NodeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ReviewerProgress?: ReviewerProgressResolvers<ContextType>;
   Role?: RoleResolvers<ContextType>;
   RoleAssignment?: RoleAssignmentResolvers<ContextType>;
   Scope?: ScopeResolvers<ContextType>;
