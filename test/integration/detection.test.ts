@@ -98,6 +98,16 @@ describe('detection rules, alerts and automatic responses', () => {
     for (let i = 0; i < 4; i++) await agent.request('{ articles(first: 1) { edges { node { internalNotes } } } }');
     expect((await alertsOf('REPEATED_DENIALS'))[0]).toMatchObject({ severity: 'MEDIUM', subject: { email: 'agent@acme.test' }, observed: 4 });
 
+    // Sign-in failures for accounts that do not exist: grouped by the client's address, which is PII.
+    for (let i = 0; i < 4; i++) await server.client().request(`mutation { login(input: { tenant: "acme", email: "nobody${i}@acme.test", password: "guess-${i}" }) { accessToken } }`);
+    const byAddress = (await alertsOf('REPEATED_DENIALS', 2)).find((a) => !a.subject)!;
+    expect(byAddress.summary).toBe('4 refusals in 10 minutes from one address (threshold 3)');
+    const q = 'query($r: DetectionRuleKind) { securityAlerts(filter: { rule: $r }) { edges { node { subject { email } subjectAddress } } } }';
+    const hidden = await analyst.request<{ securityAlerts: { edges: { node: { subjectAddress: string | null } }[] } }>(q, { r: 'REPEATED_DENIALS' });
+    expect(hidden.errors?.map((e) => [e.extensions?.code, e.path?.at(-1)])).toContainEqual(['FORBIDDEN', 'subjectAddress']);
+    const shown = await (await server.as('admin')).ok<{ securityAlerts: { edges: { node: { subject: null; subjectAddress: string | null } }[] } }>(q, { r: 'REPEATED_DENIALS' });
+    expect(shown.securityAlerts.edges.find((e) => !e.node.subject)!.node.subjectAddress).toMatch(/127\.0\.0\.1/);
+
     const first = await server.as('agent');
     await first.ok('mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }', { t: first.refreshToken });
     await first.request('mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }', { t: first.refreshToken });

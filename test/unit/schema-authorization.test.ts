@@ -26,13 +26,14 @@ describe('the schema is the source of truth for authorization', () => {
     expect(compiled.sort()).toEqual(requirements.map((r) => r.coordinate).sort());
   });
 
-  it('marks customer contact data, article notes and personal data in audit events sensitive, with masks where masking is allowed', () => {
+  it('marks customer contact data, article notes and personal data in audit events and alerts sensitive, with masks where masking is allowed', () => {
     const sensitive = Object.fromEntries(requirements.filter((r) => r.sensitive).map((r) => [r.coordinate, r.sensitive]));
     expect(sensitive).toEqual({
       'Customer.phone': { level: 'PII', mask: 'PHONE' },
       'Customer.email': { level: 'PII', mask: 'EMAIL' },
       'Article.internalNotes': { level: 'INTERNAL', mask: undefined },
       'AuditEvent.personalDetail': { level: 'PII', mask: undefined },
+      'SecurityAlert.subjectAddress': { level: 'PII', mask: undefined },
     });
   });
 
