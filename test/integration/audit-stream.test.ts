@@ -140,6 +140,29 @@ describe('audit stream: replay after a cursor, then live', () => {
     for (const r of [bad, foreign, foreignActor]) expect(r).toHaveLength(1);
   });
 
+  it('writes the reads of personal detail made by a stream as each event is sent, not when the stream ends', async () => {
+    const admin = await server.as('admin');
+    const ws = admin.ws();
+    const stream = collect<{ auditEvents: { id: string; personalDetail: string } }>(
+      ws,
+      'subscription { auditEvents(filter: { action: "auth.login", outcome: DENIED }) { id personalDetail } }',
+      {},
+      1,
+      10_000,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    await server.client().request('mutation { login(input: { tenant: "acme", email: "ghost@acme.test", password: "nope-nope" }) { accessToken } }');
+    const [event] = await stream.done;
+    expect(JSON.parse(event.data!.auditEvents.personalDetail)).toMatchObject({ email: 'ghost@acme.test' });
+    // The subscription is still open: its read is in the log already.
+    const reads = await admin.ok<{ auditEvents: { edges: { node: { field: string; resourceIds: string[] } }[] } }>(
+      '{ auditEvents(filter: { action: "sensitive.read", resourceType: "AuditEvent" }) { edges { node { field resourceIds } } } }',
+    );
+    stream.unsubscribe();
+    await ws.dispose();
+    expect(reads.auditEvents.edges[0].node).toEqual({ field: 'personalDetail', resourceIds: [event.data!.auditEvents.id] });
+  });
+
   it('reads each committed row once per instance, however many subscribers', async () => {
     const analysts = await Promise.all([0, 1, 2, 3, 4].map(() => server.as('analyst')));
     const sockets = analysts.map((a) => a.ws());
