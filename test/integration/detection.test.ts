@@ -160,6 +160,14 @@ describe('detection rules, alerts and automatic responses', () => {
     expect(await code(outsider, 'mutation($id: ID!) { resolveAlert(id: $id, note: "x") { status } }', { id: 'bm9wZQ' })).toBe('BAD_USER_INPUT');
   });
 
+  it('loads the evidence of a whole page of alerts in one statement', async () => {
+    const q = 'query($n: Int) { securityAlerts(first: $n) { edges { node { evidence { seq action } subject { email } } } } }';
+    const one = await analyst.request(q, { n: 1 });
+    const many = await analyst.request<{ securityAlerts: { edges: unknown[] } }>(q, { n: 20 });
+    expect(many.data!.securityAlerts.edges.length).toBeGreaterThan(3);
+    expect(many.extensions!.counters!.statements).toBe(one.extensions!.counters!.statements);
+  });
+
   it('validates rule settings and keeps break-glass alerts on', async () => {
     const code = async (i: Record<string, unknown>) => (await analyst.request(CONFIGURE, { i })).errors?.[0]?.extensions?.code;
     expect(await code({ kind: 'BULK_PII_READ', threshold: -1 })).toBe('BAD_USER_INPUT');

@@ -1,8 +1,8 @@
-import DataLoader from 'dataloader';
 import type { Resolvers } from '../../__generated__/resolvers-types';
 import type { Permission } from '../../authz/permissions';
 import { toGlobalId } from '../../lib/global-id';
 import type { RequestContext } from '../../server/context';
+import { requestLoader } from '../../server/request-loader';
 import { reviewsByIds, type ReviewItemRow, type ReviewRow } from './review.repo';
 import {
   accessReview,
@@ -19,18 +19,11 @@ import {
 const user = (ctx: RequestContext, id: string | null) => (id ? ctx.loaders.user.load(id).then((u) => u ?? null) : null);
 
 /** Campaigns by id, per request (items name their campaign). */
-const reviewLoaders = new WeakMap<RequestContext, DataLoader<string, ReviewRow | undefined>>();
-function reviewOf(ctx: RequestContext, id: string): Promise<ReviewRow> {
-  let loader = reviewLoaders.get(ctx);
-  if (!loader) {
-    loader = new DataLoader(async (ids: readonly string[]) => {
-      const rows = await ctx.withTx((tx) => reviewsByIds(tx, ids));
-      return ids.map((i) => rows.find((r) => r.id === i));
-    });
-    reviewLoaders.set(ctx, loader);
-  }
-  return loader.load(id).then((r) => r!);
-}
+const reviews = requestLoader<string, ReviewRow>(async (ctx, ids) => {
+  const rows = await ctx.withTx((tx) => reviewsByIds(tx, ids));
+  return ids.map((i) => rows.find((r) => r.id === i));
+});
+const reviewOf = (ctx: RequestContext, id: string): Promise<ReviewRow> => reviews(ctx).load(id).then((r) => r!);
 
 type AssignmentSnapshot = { roleKey: string; permissions: Permission[]; scopeType: string; scopeId: string | null };
 type GrantSnapshot = { permission: Permission; resourceType: string; resourceId: string; expiresAt: string; teamId: string | null; roleId: string | null };
