@@ -5,6 +5,12 @@ import { AuditBus } from './audit/bus';
 import { SessionBus } from './authn/session-bus';
 import { loadMasterKeys } from './crypto/master-key';
 import { prepareEncryption } from './crypto/startup';
+import { loadAuditSigner } from './audit/audit-key';
+import { startCheckpointer } from './audit/checkpoints';
+import { startRetention } from './audit/retention';
+import { Detector, piiCoordinates } from './audit/detection/detector';
+import { collectRequirements } from './authz/requirements';
+import { buildBaseSchema } from './schema';
 import { createDatabase } from './db/client';
 import { migrate } from './db/migrate';
 import { hasAnyTenant } from './db/seed/tenant';
@@ -13,6 +19,7 @@ import { logger } from './lib/logger';
 import { startGrantSweeper } from './modules/access/grant-sweeper';
 import { SEALED_TABLES } from './modules/crm/customer.pii';
 import { indexUnindexedArticles } from './modules/knowledge/reindex';
+import { startReviewSweeper } from './modules/review/review-due';
 import type { Services } from './server/services';
 
 /**
@@ -34,10 +41,17 @@ export async function createServices(config: Config): Promise<Services & { close
     }
     const tokens = new TokenService(await loadSigningKeys(config), config.jwt);
     const auditBus = new AuditBus(database);
+    const detector = new Detector(database.db, auditBus, piiCoordinates(collectRequirements(buildBaseSchema()))).start();
     await auditBus.start();
     const sweeper = startGrantSweeper(database.db, 15_000);
     const sessionBus = new SessionBus(database);
     await sessionBus.start();
+    const auditSigner = loadAuditSigner(config);
+    const jobs = [
+      startCheckpointer(database.db, auditSigner, config.audit.checkpointInterval * 1000),
+      startRetention(database.db, config.audit.archiveDir, config.audit.retentionInterval * 1000),
+      startReviewSweeper(database.db, config.reviewSweepInterval * 1000),
+    ];
     return {
       config,
       database,
@@ -45,8 +59,11 @@ export async function createServices(config: Config): Promise<Services & { close
       auditBus,
       sessionBus,
       masterKeys,
+      auditSigner,
       async close() {
         sweeper.stop();
+        await detector.stop();
+        for (const job of jobs) job.stop();
         await sessionBus.stop();
         await auditBus.stop();
         await database.close();

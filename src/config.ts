@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { z } from 'zod';
 
 /** Environment parsed once into a typed Config. Unknown or malformed values stop start-up. */
@@ -33,6 +35,14 @@ const schema = z.object({
   WARDEN_MAX_DIRECTIVES: z.coerce.number().int().min(1).default(20),
   WARDEN_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Ed25519 private key (PKCS#8 PEM) that signs audit checkpoints; defaults to the token key. */
+  WARDEN_AUDIT_SIGNING_KEY: z.string().optional(),
+  /** Public keys (SPKI PEM, concatenated) of earlier checkpoint keys the verifier still trusts. */
+  WARDEN_AUDIT_TRUSTED_KEYS: z.string().optional(),
+  WARDEN_AUDIT_CHECKPOINT_INTERVAL: z.coerce.number().int().min(1).default(300),
+  WARDEN_AUDIT_ARCHIVE_DIR: z.string().optional(),
+  WARDEN_AUDIT_RETENTION_INTERVAL: z.coerce.number().int().min(60).default(3600),
+  WARDEN_REVIEW_SWEEP_INTERVAL: z.coerce.number().int().min(1).default(60),
 });
 
 export type Config = {
@@ -54,6 +64,18 @@ export type Config = {
   limits: { maxDepth: number; maxTokens: number; maxCost: number; maxDirectives: number };
   shutdownGraceMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  audit: {
+    signingKeyPem: string | undefined;
+    trustedKeysPem: string | undefined;
+    /** Seconds between signed checkpoints of each tenant's chain head. */
+    checkpointInterval: number;
+    /** Folder for NDJSON archives of events past the retention period. */
+    archiveDir: string;
+    /** Seconds between retention runs. */
+    retentionInterval: number;
+  };
+  /** Seconds between runs of the access-review due-date rule. */
+  reviewSweepInterval: number;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -116,6 +138,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     shutdownGraceMs: e.WARDEN_SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
+    audit: {
+      signingKeyPem: e.WARDEN_AUDIT_SIGNING_KEY,
+      trustedKeysPem: e.WARDEN_AUDIT_TRUSTED_KEYS,
+      checkpointInterval: e.WARDEN_AUDIT_CHECKPOINT_INTERVAL,
+      archiveDir:
+        e.WARDEN_AUDIT_ARCHIVE_DIR ??
+        (e.WARDEN_DATA_DIR.startsWith('memory://') ? path.join(os.tmpdir(), 'warden-audit-archive') : path.join(e.WARDEN_DATA_DIR, 'audit-archive')),
+      retentionInterval: e.WARDEN_AUDIT_RETENTION_INTERVAL,
+    },
+    reviewSweepInterval: e.WARDEN_REVIEW_SWEEP_INTERVAL,
   };
 }
 

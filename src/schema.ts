@@ -16,6 +16,9 @@ import { searchResolvers } from './modules/knowledge/search.resolvers';
 import { structureResolvers } from './modules/knowledge/structure.resolvers';
 import { nodeResolvers } from './modules/node/node.resolvers';
 import { accessResolvers } from './modules/access/access.resolvers';
+import { alertResolvers } from './modules/alerts/alerts.resolvers';
+import { emergencyResolvers } from './modules/emergency/emergency.resolvers';
+import { reviewResolvers } from './modules/review/review.resolvers';
 
 export const SCHEMA_DIR = path.resolve(__dirname, '../schema');
 
@@ -41,7 +44,7 @@ export const typeDefs = () => mergeTypeDefs(loadFilesSync(path.join(SCHEMA_DIR, 
 export function buildBaseSchema(): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: typeDefs(),
-    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, lifecycleResolvers, ssoResolvers, articleResolvers, structureResolvers, searchResolvers, customerResolvers, auditResolvers, accessResolvers, ticketResolvers, feedbackResolvers]),
+    resolvers: mergeResolvers([{ DateTime }, nodeResolvers, identityResolvers, lifecycleResolvers, ssoResolvers, articleResolvers, structureResolvers, searchResolvers, customerResolvers, auditResolvers, accessResolvers, ticketResolvers, feedbackResolvers, alertResolvers, emergencyResolvers, reviewResolvers]),
   });
 }
 

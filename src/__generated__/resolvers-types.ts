@@ -14,7 +14,14 @@ import type { FeedbackRow } from '../modules/feedback/feedback.repo';
 import type { StatsBucketRow, StatsResult } from '../modules/feedback/stats.repo';
 import type { UserRow, RoleRow } from '../modules/identity/identity.repo';
 import type { Viewer as ViewerModel, Scope as ScopeModel } from '../authz/viewer';
-import type { AuditRow } from '../audit/audit.repo';
+import type { AuditEventModel } from '../audit/event-view';
+import type { ChainReport, ChainBreak } from '../audit/chain-verifier';
+import type { ArchiveRow } from '../audit/retention';
+import type { AlertRow } from '../modules/alerts/alert.repo';
+import type { RuleConfig } from '../audit/detection/rules';
+import type { BreakGlassRow, LockdownModel } from '../modules/emergency/emergency.repo';
+import type { ReviewRow, ReviewItemRow } from '../modules/review/review.repo';
+import type { ReviewReport, ReviewerProgressRow } from '../modules/review/review.service';
 import type { GrantRow } from '../modules/access/grant.repo';
 import type { AccessRequestRow } from '../modules/access/access-request.repo';
 import type { AssignmentRow } from '../modules/access/role.repo';
@@ -106,6 +113,122 @@ export type AccessRequestStatus =
   | 'PENDING'
   | 'WITHDRAWN';
 
+/** An access review campaign. */
+export type AccessReview = {
+  __typename?: 'AccessReview';
+  completedAt?: Maybe<Scalars['DateTime']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  createdBy: User;
+  dueAt: Scalars['DateTime']['output'];
+  dueProcessedAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  items: Array<AccessReviewItem>;
+  missedDecision: MissedDecisionPolicy;
+  name: Scalars['String']['output'];
+  report: AccessReviewReport;
+  scopeId?: Maybe<Scalars['ID']['output']>;
+  scopeType: AccessReviewScopeType;
+  status: AccessReviewStatus;
+  /** Access without audited use for this many days is flagged unused. */
+  unusedDays: Scalars['Int']['output'];
+};
+
+
+/** An access review campaign. */
+export type AccessReviewItemsArgs = {
+  status?: InputMaybe<AccessReviewItemStatus>;
+};
+
+export type AccessReviewDecision =
+  /** Replace the role (assignments) or shorten the grant (grants), now. */
+  | 'CHANGE'
+  | 'KEEP'
+  /** Revoke the assignment or grant now. */
+  | 'REVOKE';
+
+/** One assignment or grant as it was when the campaign started, and the decision on it. */
+export type AccessReviewItem = {
+  __typename?: 'AccessReviewItem';
+  /** For CHANGED: what replaced the access, as JSON. */
+  change?: Maybe<Scalars['String']['output']>;
+  decidedAt?: Maybe<Scalars['DateTime']['output']>;
+  decidedBy?: Maybe<User>;
+  /** The access in words. */
+  description: Scalars['String']['output'];
+  dueAt: Scalars['DateTime']['output'];
+  escalatedAt?: Maybe<Scalars['DateTime']['output']>;
+  grantExpiresAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  kind: AccessReviewItemKind;
+  /** Last audited use of the access (see the README for what counts). */
+  lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  note?: Maybe<Scalars['String']['output']>;
+  permissions: Array<Permission>;
+  resourceId?: Maybe<Scalars['ID']['output']>;
+  /** GRANT: what and on which record, until when. */
+  resourceType?: Maybe<Scalars['String']['output']>;
+  reviewId: Scalars['ID']['output'];
+  reviewName: Scalars['String']['output'];
+  reviewer?: Maybe<User>;
+  /** ASSIGNMENT: the role's key and permissions, and the scope. */
+  roleKey?: Maybe<Scalars['String']['output']>;
+  scope?: Maybe<Scope>;
+  status: AccessReviewItemStatus;
+  unused: Scalars['Boolean']['output'];
+  /** Who holds the access (null for grants to a team or a role). */
+  user?: Maybe<User>;
+};
+
+export type AccessReviewItemKind =
+  | 'ASSIGNMENT'
+  | 'GRANT';
+
+export type AccessReviewItemStatus =
+  /** Revoked by the due-date rule. */
+  | 'AUTO_REVOKED'
+  | 'CHANGED'
+  | 'KEPT'
+  | 'PENDING'
+  | 'REVOKED';
+
+export type AccessReviewPolicy = {
+  __typename?: 'AccessReviewPolicy';
+  missedDecision: MissedDecisionPolicy;
+  unusedDays: Scalars['Int']['output'];
+};
+
+export type AccessReviewReport = {
+  __typename?: 'AccessReviewReport';
+  autoRevoked: Scalars['Int']['output'];
+  byReviewer: Array<ReviewerProgress>;
+  changed: Scalars['Int']['output'];
+  escalated: Scalars['Int']['output'];
+  kept: Scalars['Int']['output'];
+  pending: Scalars['Int']['output'];
+  revoked: Scalars['Int']['output'];
+  total: Scalars['Int']['output'];
+  unused: Scalars['Int']['output'];
+  /** Unused access that was revoked (by a reviewer or the due-date rule). */
+  unusedRevoked: Scalars['Int']['output'];
+};
+
+export type AccessReviewScopeInput = {
+  id?: InputMaybe<Scalars['ID']['input']>;
+  type: AccessReviewScopeType;
+};
+
+export type AccessReviewScopeType =
+  /** Assignments of, and grants to, one role (scope id: the role). */
+  | 'ROLE'
+  /** The members' assignments and grants, and grants to the team (scope id: the team). */
+  | 'TEAM'
+  /** Every role assignment and grant of the tenant. */
+  | 'TENANT';
+
+export type AccessReviewStatus =
+  | 'COMPLETED'
+  | 'OPEN';
+
 export type AccessStep = {
   __typename?: 'AccessStep';
   allowed: Scalars['Boolean']['output'];
@@ -151,6 +274,40 @@ export type AddCustomerContactInput = {
   phone?: InputMaybe<Scalars['String']['input']>;
   title?: InputMaybe<Scalars['String']['input']>;
 };
+
+export type AlertResponse = {
+  __typename?: 'AlertResponse';
+  /** What was done, as JSON (for example sessionsRevoked). */
+  detail: Scalars['String']['output'];
+  kind: AlertResponseKind;
+  status: AlertResponseStatus;
+};
+
+export type AlertResponseKind =
+  /** The account is suspended. */
+  | 'LOCK_ACCOUNT'
+  /** The user must pass a second factor again (needs MFA). */
+  | 'REQUIRE_STEP_UP'
+  /** Every live session of the user is revoked. */
+  | 'REVOKE_SESSIONS';
+
+export type AlertResponseStatus =
+  | 'APPLIED'
+  /** The response needs a feature this deployment does not have (REQUIRE_STEP_UP without MFA). */
+  | 'NOT_AVAILABLE'
+  /** Nothing to do (no single user, or already done). */
+  | 'SKIPPED';
+
+export type AlertSeverity =
+  | 'CRITICAL'
+  | 'HIGH'
+  | 'LOW'
+  | 'MEDIUM';
+
+export type AlertStatus =
+  | 'ACKNOWLEDGED'
+  | 'OPEN'
+  | 'RESOLVED';
 
 export type Article = Node & {
   __typename?: 'Article';
@@ -321,22 +478,70 @@ export type Attachment = Node & {
   uploadedBy?: Maybe<User>;
 };
 
+/** Events [firstSeq, lastSeq] were exported to an NDJSON file and removed by the retention period. */
+export type AuditArchive = {
+  __typename?: 'AuditArchive';
+  /** Hash of event lastSeq: the first remaining event names it as prevHash. */
+  anchorHash: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  /** Events before this instant were due. */
+  cutoff: Scalars['DateTime']['output'];
+  eventCount: Scalars['Int']['output'];
+  fileName: Scalars['String']['output'];
+  fileSha256: Scalars['String']['output'];
+  firstSeq: Scalars['Int']['output'];
+  id: Scalars['ID']['output'];
+  lastSeq: Scalars['Int']['output'];
+};
+
+export type AuditBreak = {
+  __typename?: 'AuditBreak';
+  kind: AuditBreakKind;
+  message: Scalars['String']['output'];
+  /** The event (or checkpoint) position where the chain first breaks. */
+  seq: Scalars['Int']['output'];
+};
+
+export type AuditBreakKind =
+  /** The first event after a retention cut does not continue the archived chain. */
+  | 'ARCHIVE'
+  /** A signed checkpoint does not match the chain: rows up to it were rewritten (with their hashes recomputed) or removed. */
+  | 'CHECKPOINT'
+  /** Positions are missing: rows were removed. */
+  | 'GAP'
+  /** The stored hash is not the hash of the event: the row was changed. */
+  | 'HASH'
+  /** The event does not name the previous event's hash: the previous row was rewritten, or rows were removed. */
+  | 'LINK'
+  /** A checkpoint's signature does not verify with a trusted key. */
+  | 'SIGNATURE';
+
 /** One entry of the append-only, hash-chained audit log. */
 export type AuditEvent = {
   __typename?: 'AuditEvent';
   action: Scalars['String']['output'];
   actorId?: Maybe<Scalars['ID']['output']>;
+  /** Resume a subscription after this event: auditEvents(after: cursor). */
+  cursor: Scalars['String']['output'];
+  /** What happened, as JSON, without personal data. */
   detail: Scalars['String']['output'];
   field?: Maybe<Scalars['String']['output']>;
-  /** SHA-256 of the previous hash and this event, hex. */
+  /** SHA-256 of the previous event's hash and this event's canonical form, hex. */
   hash: Scalars['String']['output'];
+  /** Stable id of the event (derived from its tenant and position). */
+  id: Scalars['ID']['output'];
   occurredAt: Scalars['DateTime']['output'];
   outcome: AuditOutcome;
+  /** Personal data recorded with the event (client IP, an e-mail typed at sign-in, user agent) as JSON: customer-grade PII. */
+  personalDetail?: Maybe<Scalars['String']['output']>;
+  prevHash?: Maybe<Scalars['String']['output']>;
   requestId?: Maybe<Scalars['String']['output']>;
   resourceIds: Array<Scalars['ID']['output']>;
   resourceType?: Maybe<Scalars['String']['output']>;
   /** Position in the tenant's chain. */
   seq: Scalars['Int']['output'];
+  sessionId?: Maybe<Scalars['ID']['output']>;
+  tenantId: Scalars['ID']['output'];
 };
 
 export type AuditEventConnection = {
@@ -352,15 +557,48 @@ export type AuditEventEdge = {
 };
 
 export type AuditEventFilter = {
+  /** An action ("sensitive.read") or a family ("auth.*"). */
   action?: InputMaybe<Scalars['String']['input']>;
   actorId?: InputMaybe<Scalars['ID']['input']>;
+  /** From this instant (inclusive). */
+  from?: InputMaybe<Scalars['DateTime']['input']>;
   outcome?: InputMaybe<AuditOutcome>;
+  /** Events that name this object (any type) among their resources. */
+  resourceId?: InputMaybe<Scalars['ID']['input']>;
+  resourceType?: InputMaybe<Scalars['String']['input']>;
+  /** Your own tenant (AuditEvent.tenantId); another tenant is FORBIDDEN. */
+  tenantId?: InputMaybe<Scalars['ID']['input']>;
+  /** Up to this instant (exclusive). */
+  to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 export type AuditOutcome =
   | 'ALLOWED'
   | 'DENIED'
   | 'FAILED';
+
+export type AuditRetention = {
+  __typename?: 'AuditRetention';
+  retentionDays: Scalars['Int']['output'];
+};
+
+export type AuditVerification = {
+  __typename?: 'AuditVerification';
+  /** Retention cuts the chain continues across. */
+  archives: Scalars['Int']['output'];
+  breaks: Array<AuditBreak>;
+  /** Signed checkpoints whose signature and hash matched. */
+  checkpointsVerified: Scalars['Int']['output'];
+  /** Events checked in the table. */
+  events: Scalars['Int']['output'];
+  /** The first break found, if any. */
+  firstBreak?: Maybe<AuditBreak>;
+  firstSeq?: Maybe<Scalars['Int']['output']>;
+  lastSeq?: Maybe<Scalars['Int']['output']>;
+  /** Position of the newest verified checkpoint: rows after it are protected by the chain alone. */
+  latestCheckpointSeq?: Maybe<Scalars['Int']['output']>;
+  ok: Scalars['Boolean']['output'];
+};
 
 export type AuthPayload = {
   __typename?: 'AuthPayload';
@@ -372,6 +610,38 @@ export type AuthPayload = {
   refreshToken: Scalars['String']['output'];
   tokenType: Scalars['String']['output'];
 };
+
+/** One use of break-glass access: immediate, time-boxed, audited, alerted (CRITICAL) and reviewed afterwards. */
+export type BreakGlassAccess = {
+  __typename?: 'BreakGlassAccess';
+  /** The access still works (not expired, not ended by the review). */
+  active: Scalars['Boolean']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  minutes: Scalars['Int']['output'];
+  /** What the grants give on the resource. */
+  permissions: Array<Permission>;
+  reason: Scalars['String']['output'];
+  resourceId: Scalars['ID']['output'];
+  resourceType: Scalars['String']['output'];
+  reviewNote?: Maybe<Scalars['String']['output']>;
+  reviewOutcome?: Maybe<BreakGlassOutcome>;
+  reviewStatus: BreakGlassReviewStatus;
+  reviewedAt?: Maybe<Scalars['DateTime']['output']>;
+  reviewedBy?: Maybe<User>;
+  user: User;
+};
+
+export type BreakGlassOutcome =
+  /** The emergency justified the access. */
+  | 'JUSTIFIED'
+  /** It did not: follow up with the user. */
+  | 'UNJUSTIFIED';
+
+export type BreakGlassReviewStatus =
+  | 'CLOSED'
+  | 'OPEN';
 
 /** A category in a space's tree. */
 export type Category = Node & {
@@ -560,6 +830,67 @@ export type CustomerTier =
   | 'PLATINUM'
   | 'STANDARD';
 
+export type DecideAccessReviewItemInput = {
+  decision: AccessReviewDecision;
+  /** CHANGE of a grant: an earlier expiry. */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** CHANGE of an assignment: the new role, and optionally a new scope (default: the same). */
+  roleId?: InputMaybe<Scalars['ID']['input']>;
+  scope?: InputMaybe<ScopeInput>;
+};
+
+/** A tenant's setting of one detection rule (the built-in default where it has none). */
+export type DetectionRule = {
+  __typename?: 'DetectionRule';
+  /** False: the built-in default. */
+  custom: Scalars['Boolean']['output'];
+  description: Scalars['String']['output'];
+  enabled: Scalars['Boolean']['output'];
+  kind: DetectionRuleKind;
+  responses: Array<AlertResponseKind>;
+  severity: AlertSeverity;
+  threshold: Scalars['Int']['output'];
+  /** OFF_HOURS_ACCESS: IANA time zone and working hours [start, end); start = end means no working hours. */
+  timeZone: Scalars['String']['output'];
+  weekendsAreOffHours: Scalars['Boolean']['output'];
+  windowMinutes: Scalars['Int']['output'];
+  workdayEndHour: Scalars['Int']['output'];
+  workdayStartHour: Scalars['Int']['output'];
+};
+
+export type DetectionRuleInput = {
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  kind: DetectionRuleKind;
+  responses?: InputMaybe<Array<AlertResponseKind>>;
+  severity?: InputMaybe<AlertSeverity>;
+  /** 0 to 1000000: raise when the count in the window exceeds it. */
+  threshold?: InputMaybe<Scalars['Int']['input']>;
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+  weekendsAreOffHours?: InputMaybe<Scalars['Boolean']['input']>;
+  /** 1 to 1440. */
+  windowMinutes?: InputMaybe<Scalars['Int']['input']>;
+  workdayEndHour?: InputMaybe<Scalars['Int']['input']>;
+  workdayStartHour?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type DetectionRuleKind =
+  /** Break-glass access was used (always on, CRITICAL). */
+  | 'BREAK_GLASS'
+  /** More than `threshold` personal-data values read by one user in the window. */
+  | 'BULK_PII_READ'
+  /** A suspended or offboarded account's credentials were used. */
+  | 'INACTIVE_CREDENTIALS'
+  /** More than `threshold` records exported by one user in the window. */
+  | 'MASS_EXPORT'
+  /** Sign-ins, personal-data reads, reveals or exports outside working hours. */
+  | 'OFF_HOURS_ACCESS'
+  /** A rotated refresh token was presented again. */
+  | 'REFRESH_TOKEN_REUSE'
+  /** More than `threshold` refusals (requests, sign-ins) by one user or from one address in the window. */
+  | 'REPEATED_DENIALS';
+
 /** A customer's satisfaction: a score from 1 (very unhappy) to 5 (very happy). */
 export type Feedback = Node & {
   __typename?: 'Feedback';
@@ -670,6 +1001,20 @@ export type LeaverReportEntry = {
   resourceType?: Maybe<Scalars['String']['output']>;
 };
 
+/** A tenant lockdown: while active, the knowledge base is read-only for everyone. */
+export type Lockdown = {
+  __typename?: 'Lockdown';
+  active: Scalars['Boolean']['output'];
+  liftReason?: Maybe<Scalars['String']['output']>;
+  liftedAt?: Maybe<Scalars['DateTime']['output']>;
+  liftedBy?: Maybe<User>;
+  reason?: Maybe<Scalars['String']['output']>;
+  /** Sessions revoked when it started (everyone's but the holders of LOCKDOWN). */
+  sessionsRevoked?: Maybe<Scalars['Int']['output']>;
+  startedAt?: Maybe<Scalars['DateTime']['output']>;
+  startedBy?: Maybe<User>;
+};
+
 export type LoginInput = {
   email: Scalars['String']['input'];
   password: Scalars['String']['input'];
@@ -721,21 +1066,39 @@ export type MfaVerification = {
   verifiedAt: Scalars['DateTime']['output'];
 };
 
+export type MissedDecisionPolicy =
+  /** They go to the campaign's owner, who must decide. */
+  | 'ESCALATE'
+  /** Items without a decision by the due date are revoked. */
+  | 'REVOKE';
+
 export type Mutation = {
   __typename?: 'Mutation';
+  acknowledgeAlert: SecurityAlert;
   addArticleAttachment: Attachment;
   addCustomerContact: CustomerContact;
   addTeamMember: Team;
   approveAccessRequest: AccessRequest;
   /** PUBLISHED → ARCHIVED. */
   archiveArticle: Article;
+  /** Archive (NDJSON) and remove the events older than the retention period now, keeping the chain head. Null when none are due. */
+  archiveAuditLog?: Maybe<AuditArchive>;
   assignRole: RoleAssignment;
   /** Begin signing in with the tenant's provider (authorization code with PKCE). */
   beginSso: SsoStart;
+  /**
+   * Emergency access to one record, now, without an approver: read grants (an article and its notes; a
+   * customer with full personal data) for 1 to 240 minutes. Raises a CRITICAL alert and opens a review.
+   */
+  breakGlass: BreakGlassAccess;
   /** Change the password (argon2id; minimum length; common passwords refused). Other sessions are ended. */
   changePassword: Scalars['Int']['output'];
+  /** Close a break-glass review (never your own); closing ends the access if it is still running. */
+  closeBreakGlassReview: BreakGlassAccess;
   /** Finish signing in: the user is provisioned on first sign-in and their roles follow their groups. */
   completeSso: AuthPayload;
+  /** Change one rule for this tenant (unset fields keep their current value). */
+  configureDetectionRule: DetectionRule;
   /** Set (or replace) the tenant's OpenID Connect provider. */
   configureIdentityProvider: IdentityProvider;
   /** Finish enrolment with a current code: the session counts as verified, and recovery codes are returned once. */
@@ -747,6 +1110,8 @@ export type Mutation = {
   createSpace: Space;
   createTeam: Team;
   createTicket: Ticket;
+  /** Keep, revoke or change one item: as its reviewer, or as a holder of REVIEW_MANAGE; never your own access. */
+  decideAccessReviewItem: AccessReviewItem;
   /** Delete a custom role that was never assigned (assignments are history). */
   deleteRole: Scalars['Boolean']['output'];
   denyAccessRequest: AccessRequest;
@@ -754,6 +1119,9 @@ export type Mutation = {
   enrollTotp: TotpEnrollment;
   /** Grant one permission on one resource until expiresAt. The granter must hold the permission through a role. */
   grantAccess: AccessGrant;
+  liftLockdown: Lockdown;
+  /** Revoke the sessions of everyone but the holders of LOCKDOWN and make the knowledge base read-only until lifted. */
+  lockdown: Lockdown;
   /** Sign in with a password. Wrong password and unknown user give the same UNAUTHENTICATED error. */
   login: AuthPayload;
   /** End the current session: its access and refresh tokens are refused from the next request. */
@@ -780,8 +1148,11 @@ export type Mutation = {
   removeTeamMember: Team;
   /** Ask for time-bound access; an approver other than you decides. */
   requestAccess: AccessRequest;
+  /** Back to the built-in default. */
+  resetDetectionRule: DetectionRule;
   /** Remove a user's authenticator and recovery codes (lost device); their sessions are revoked. */
   resetUserMfa: Scalars['Boolean']['output'];
+  resolveAlert: SecurityAlert;
   /** Bring back a version's content as a new version. */
   restoreArticleVersion: Article;
   /** IN_REVIEW or ARCHIVED → DRAFT. */
@@ -797,9 +1168,15 @@ export type Mutation = {
   revokeUserSessions: Scalars['Int']['output'];
   /** Issue a new SCIM bearer token; the previous one stops working. transferTo receives what deactivated users owned. */
   rotateScimToken: ScimToken;
+  /** What happens to undecided items at the due date, and when access counts as unused. */
+  setAccessReviewPolicy: AccessReviewPolicy;
+  /** How long audit events stay in the table (30 to 3650 days); older ones are archived by the retention job. */
+  setAuditRetention: AuditRetention;
   /** Which roles must use a second factor, and the step-up age. */
   setMfaPolicy: MfaPolicy;
   setRelatedArticles: Article;
+  /** Snapshot every role assignment and grant in scope, with last-used evidence and a reviewer per item. */
+  startAccessReview: AccessReview;
   /** DRAFT → IN_REVIEW. */
   submitArticleForReview: Article;
   /** Suspend a user (temporary, reversible): sessions are ended and sign-in refused until reactivated. */
@@ -818,6 +1195,11 @@ export type Mutation = {
   verifyMfa: MfaVerification;
   /** Withdraw your own pending request. */
   withdrawAccessRequest: AccessRequest;
+};
+
+
+export type MutationAcknowledgeAlertArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -859,13 +1241,32 @@ export type MutationBeginSsoArgs = {
 };
 
 
+export type MutationBreakGlassArgs = {
+  minutes: Scalars['Int']['input'];
+  reason: Scalars['String']['input'];
+  resourceId: Scalars['ID']['input'];
+};
+
+
 export type MutationChangePasswordArgs = {
   input: ChangePasswordInput;
 };
 
 
+export type MutationCloseBreakGlassReviewArgs = {
+  id: Scalars['ID']['input'];
+  note: Scalars['String']['input'];
+  outcome: BreakGlassOutcome;
+};
+
+
 export type MutationCompleteSsoArgs = {
   input: CompleteSsoInput;
+};
+
+
+export type MutationConfigureDetectionRuleArgs = {
+  input: DetectionRuleInput;
 };
 
 
@@ -915,6 +1316,11 @@ export type MutationCreateTicketArgs = {
 };
 
 
+export type MutationDecideAccessReviewItemArgs = {
+  input: DecideAccessReviewItemInput;
+};
+
+
 export type MutationDeleteRoleArgs = {
   id: Scalars['ID']['input'];
 };
@@ -928,6 +1334,16 @@ export type MutationDenyAccessRequestArgs = {
 
 export type MutationGrantAccessArgs = {
   input: GrantAccessInput;
+};
+
+
+export type MutationLiftLockdownArgs = {
+  reason: Scalars['String']['input'];
+};
+
+
+export type MutationLockdownArgs = {
+  reason: Scalars['String']['input'];
 };
 
 
@@ -982,8 +1398,19 @@ export type MutationRequestAccessArgs = {
 };
 
 
+export type MutationResetDetectionRuleArgs = {
+  kind: DetectionRuleKind;
+};
+
+
 export type MutationResetUserMfaArgs = {
   userId: Scalars['ID']['input'];
+};
+
+
+export type MutationResolveAlertArgs = {
+  id: Scalars['ID']['input'];
+  note: Scalars['String']['input'];
 };
 
 
@@ -1030,6 +1457,17 @@ export type MutationRotateScimTokenArgs = {
 };
 
 
+export type MutationSetAccessReviewPolicyArgs = {
+  missedDecision: MissedDecisionPolicy;
+  unusedDays: Scalars['Int']['input'];
+};
+
+
+export type MutationSetAuditRetentionArgs = {
+  days: Scalars['Int']['input'];
+};
+
+
 export type MutationSetMfaPolicyArgs = {
   input: MfaPolicyInput;
 };
@@ -1037,6 +1475,11 @@ export type MutationSetMfaPolicyArgs = {
 
 export type MutationSetRelatedArticlesArgs = {
   input: SetRelatedArticlesInput;
+};
+
+
+export type MutationStartAccessReviewArgs = {
+  input: StartAccessReviewInput;
 };
 
 
@@ -1141,10 +1584,14 @@ export type PageInfo = {
 /** The permission catalogue (src/authz/permissions.ts). */
 export type Permission =
   | 'ACCESS_EXPLAIN'
+  /** Acknowledge and resolve security alerts; configure detection rules. */
+  | 'ALERT_MANAGE'
   | 'ARTICLE_INTERNAL_NOTES_READ'
   | 'ARTICLE_PUBLISH'
   | 'ARTICLE_READ'
   | 'ARTICLE_WRITE'
+  /** Audit retention and archival export. */
+  | 'AUDIT_MANAGE'
   | 'AUDIT_READ'
   | 'BREAK_GLASS'
   | 'CUSTOMER_READ'
@@ -1154,9 +1601,13 @@ export type Permission =
   | 'GRANT_MANAGE'
   /** Create and change knowledge spaces and categories. */
   | 'KNOWLEDGE_MANAGE'
+  /** Put the tenant in lockdown and lift it. */
+  | 'LOCKDOWN'
   | 'PII_READ_FULL'
   | 'PII_READ_MASKED'
   | 'PII_REVEAL'
+  /** Run access review campaigns and close break-glass reviews. */
+  | 'REVIEW_MANAGE'
   | 'ROLE_MANAGE'
   | 'STATS_READ'
   | 'TEAM_MANAGE'
@@ -1167,11 +1618,18 @@ export type Permission =
 export type Query = {
   __typename?: 'Query';
   accessRequests: Array<AccessRequest>;
+  accessReview?: Maybe<AccessReview>;
+  accessReviewPolicy: AccessReviewPolicy;
+  accessReviews: Array<AccessReview>;
   article?: Maybe<Article>;
   /** Articles the viewer may read, newest first. */
   articles: ArticleConnection;
+  auditArchives: Array<AuditArchive>;
   /** Audit events of the viewer's tenant, newest first. */
   auditEvents: AuditEventConnection;
+  auditRetention: AuditRetention;
+  /** Break-glass uses awaiting (or past) review. */
+  breakGlassReviews: Array<BreakGlassAccess>;
   categories: CategoryConnection;
   customer?: Maybe<Customer>;
   /**
@@ -1182,6 +1640,7 @@ export type Query = {
   customerByContact: Array<Customer>;
   /** Customers the viewer may see, newest first. */
   customers: CustomerConnection;
+  detectionRules: Array<DetectionRule>;
   /** Why a user may or may not use a permission on a resource, now or at a past moment. */
   explainAccess: AccessExplanation;
   /** Customer feedback, newest first. */
@@ -1190,12 +1649,18 @@ export type Query = {
   identityProvider?: Maybe<IdentityProvider>;
   /** What a user read in the last 30 days before leaving, and any attempt to use their credentials since. */
   leaverReport?: Maybe<LeaverReport>;
+  /** Whether the tenant is in lockdown (the latest lockdown when none is active). */
+  lockdownStatus: Lockdown;
   /** The signed-in viewer. */
   me?: Maybe<Viewer>;
   /** The tenant's MFA policy. */
   mfaPolicy: MfaPolicy;
   /** The viewer's own access requests. */
   myAccessRequests: Array<AccessRequest>;
+  /** Items the viewer is the reviewer of. */
+  myAccessReviewItems: Array<AccessReviewItem>;
+  /** The viewer's own break-glass uses. */
+  myBreakGlassAccesses: Array<BreakGlassAccess>;
   /** The viewer's live sessions, most recently used first. */
   mySessions: Array<Session>;
   /** Any object by its global id, if the viewer may see it; otherwise null. */
@@ -1206,6 +1671,8 @@ export type Query = {
   satisfactionStats: SatisfactionStats;
   /** Full-text search in Chinese and English over the articles the viewer may read, best match first. */
   searchArticles: ArticleSearchConnection;
+  /** Security alerts of the viewer's tenant, newest first. */
+  securityAlerts: SecurityAlertConnection;
   /** What explainAccess would answer if the user's roles were changed. */
   simulateAccess: AccessExplanation;
   space?: Maybe<Space>;
@@ -1215,6 +1682,8 @@ export type Query = {
   ticket?: Maybe<Ticket>;
   /** Tickets the viewer may see, newest first. */
   tickets: TicketConnection;
+  /** Recompute the viewer's tenant's hash chain, check signed checkpoints and retention cuts, and name the first broken link. */
+  verifyAuditLog: AuditVerification;
   /** Every active user who holds the permission on the resource now, and why. */
   whoCanAccess: Array<AccessHolder>;
 };
@@ -1222,6 +1691,11 @@ export type Query = {
 
 export type QueryAccessRequestsArgs = {
   status?: InputMaybe<AccessRequestStatus>;
+};
+
+
+export type QueryAccessReviewArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -1241,6 +1715,11 @@ export type QueryAuditEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<AuditEventFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryBreakGlassReviewsArgs = {
+  status?: InputMaybe<BreakGlassReviewStatus>;
 };
 
 
@@ -1298,6 +1777,11 @@ export type QueryLeaverReportArgs = {
 };
 
 
+export type QueryMyAccessReviewItemsArgs = {
+  status?: InputMaybe<AccessReviewItemStatus>;
+};
+
+
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1322,6 +1806,13 @@ export type QuerySearchArticlesArgs = {
   filter?: InputMaybe<ArticleFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   query: Scalars['String']['input'];
+};
+
+
+export type QuerySecurityAlertsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<SecurityAlertFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1387,6 +1878,13 @@ export type RequestAccessInput = {
   permission: Permission;
   reason: Scalars['String']['input'];
   resourceId: Scalars['ID']['input'];
+};
+
+export type ReviewerProgress = {
+  __typename?: 'ReviewerProgress';
+  pending: Scalars['Int']['output'];
+  reviewer?: Maybe<User>;
+  total: Scalars['Int']['output'];
 };
 
 /** A named set of permissions. */
@@ -1463,6 +1961,53 @@ export type ScopeType =
   | 'TEAM'
   /** The whole tenant. */
   | 'TENANT';
+
+/** Raised by a detection rule or by break-glass use. */
+export type SecurityAlert = {
+  __typename?: 'SecurityAlert';
+  acknowledgedAt?: Maybe<Scalars['DateTime']['output']>;
+  acknowledgedBy?: Maybe<User>;
+  createdAt: Scalars['DateTime']['output'];
+  evidence: Array<AuditEvent>;
+  /** Chain positions of the evidence (up to 50, newest). */
+  evidenceSeqs: Array<Scalars['Int']['output']>;
+  id: Scalars['ID']['output'];
+  /** The weighted count that crossed the threshold. */
+  observed: Scalars['Int']['output'];
+  resolutionNote?: Maybe<Scalars['String']['output']>;
+  resolvedAt?: Maybe<Scalars['DateTime']['output']>;
+  resolvedBy?: Maybe<User>;
+  /** What the system did by itself. */
+  responses: Array<AlertResponse>;
+  rule: DetectionRuleKind;
+  severity: AlertSeverity;
+  status: AlertStatus;
+  /** The user the alert is about, if it is about one. */
+  subject?: Maybe<User>;
+  /** The client address the alert is about (refusals without a known user): PII. */
+  subjectAddress?: Maybe<Scalars['String']['output']>;
+  summary: Scalars['String']['output'];
+  windowEnd: Scalars['DateTime']['output'];
+  windowStart: Scalars['DateTime']['output'];
+};
+
+export type SecurityAlertConnection = {
+  __typename?: 'SecurityAlertConnection';
+  edges: Array<SecurityAlertEdge>;
+  pageInfo: PageInfo;
+};
+
+export type SecurityAlertEdge = {
+  __typename?: 'SecurityAlertEdge';
+  cursor: Scalars['String']['output'];
+  node: SecurityAlert;
+};
+
+export type SecurityAlertFilter = {
+  rule?: InputMaybe<DetectionRuleKind>;
+  severity?: InputMaybe<AlertSeverity>;
+  status?: InputMaybe<AlertStatus>;
+};
 
 export type SensitiveLevel =
   /** Internal notes on articles (ARTICLE_INTERNAL_NOTES_READ). */
@@ -1543,6 +2088,17 @@ export type SsoStart = {
   state: Scalars['String']['output'];
 };
 
+export type StartAccessReviewInput = {
+  /** When undecided items are revoked or escalated (at most a year ahead). */
+  dueAt: Scalars['DateTime']['input'];
+  /** Reviewer for access whose holder has no team lead (default: you). */
+  fallbackReviewerId?: InputMaybe<Scalars['ID']['input']>;
+  name: Scalars['String']['input'];
+  scope: AccessReviewScopeInput;
+  /** Default: the tenant policy (90 days). */
+  unusedDays?: InputMaybe<Scalars['Int']['input']>;
+};
+
 export type StatsFilter = {
   /** Inclusive start. */
   from?: InputMaybe<Scalars['DateTime']['input']>;
@@ -1568,13 +2124,25 @@ export type StatsPeriod =
 
 export type Subscription = {
   __typename?: 'Subscription';
-  /** Audit events of the viewer's tenant as they are committed, from every server instance. */
+  /**
+   * Audit events of the viewer's tenant, from every server instance. With `after` (a cursor from
+   * auditEvents or AuditEvent.cursor), the events after it are replayed from the table first, then the
+   * stream continues live with no gap and no duplicate; without it, live from now.
+   */
   auditEvents: AuditEvent;
+  /** New alerts of the viewer's tenant and changes to them, from every server instance. */
+  securityAlerts: SecurityAlert;
 };
 
 
 export type SubscriptionAuditEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<AuditEventFilter>;
+};
+
+
+export type SubscriptionSecurityAlertsArgs = {
+  minSeverity?: InputMaybe<AlertSeverity>;
 };
 
 export type Tag = Node & {
@@ -1876,10 +2444,25 @@ export type ResolversTypes = {
   AccessHolder: ResolverTypeWrapper<Holder>;
   AccessRequest: ResolverTypeWrapper<AccessRequestRow>;
   AccessRequestStatus: AccessRequestStatus;
+  AccessReview: ResolverTypeWrapper<ReviewRow>;
+  AccessReviewDecision: AccessReviewDecision;
+  AccessReviewItem: ResolverTypeWrapper<ReviewItemRow>;
+  AccessReviewItemKind: AccessReviewItemKind;
+  AccessReviewItemStatus: AccessReviewItemStatus;
+  AccessReviewPolicy: ResolverTypeWrapper<AccessReviewPolicy>;
+  AccessReviewReport: ResolverTypeWrapper<ReviewReport>;
+  AccessReviewScopeInput: AccessReviewScopeInput;
+  AccessReviewScopeType: AccessReviewScopeType;
+  AccessReviewStatus: AccessReviewStatus;
   AccessStep: ResolverTypeWrapper<Step>;
   AccessStepKind: AccessStepKind;
   AddAttachmentInput: AddAttachmentInput;
   AddCustomerContactInput: AddCustomerContactInput;
+  AlertResponse: ResolverTypeWrapper<AlertResponse>;
+  AlertResponseKind: AlertResponseKind;
+  AlertResponseStatus: AlertResponseStatus;
+  AlertSeverity: AlertSeverity;
+  AlertStatus: AlertStatus;
   Article: ResolverTypeWrapper<ArticleRow>;
   ArticleChange: ArticleChange;
   ArticleConnection: ResolverTypeWrapper<Omit<ArticleConnection, 'edges'> & { edges: Array<ResolversTypes['ArticleEdge']> }>;
@@ -1895,13 +2478,21 @@ export type ResolversTypes = {
   ArticleVersionEdge: ResolverTypeWrapper<Omit<ArticleVersionEdge, 'node'> & { node: ResolversTypes['ArticleVersion'] }>;
   AssignRoleInput: AssignRoleInput;
   Attachment: ResolverTypeWrapper<AttachmentRow>;
-  AuditEvent: ResolverTypeWrapper<AuditRow>;
+  AuditArchive: ResolverTypeWrapper<ArchiveRow>;
+  AuditBreak: ResolverTypeWrapper<ChainBreak>;
+  AuditBreakKind: AuditBreakKind;
+  AuditEvent: ResolverTypeWrapper<AuditEventModel>;
   AuditEventConnection: ResolverTypeWrapper<Omit<AuditEventConnection, 'edges'> & { edges: Array<ResolversTypes['AuditEventEdge']> }>;
   AuditEventEdge: ResolverTypeWrapper<Omit<AuditEventEdge, 'node'> & { node: ResolversTypes['AuditEvent'] }>;
   AuditEventFilter: AuditEventFilter;
   AuditOutcome: AuditOutcome;
+  AuditRetention: ResolverTypeWrapper<AuditRetention>;
+  AuditVerification: ResolverTypeWrapper<ChainReport>;
   AuthPayload: ResolverTypeWrapper<AuthPayload>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  BreakGlassAccess: ResolverTypeWrapper<BreakGlassRow>;
+  BreakGlassOutcome: BreakGlassOutcome;
+  BreakGlassReviewStatus: BreakGlassReviewStatus;
   Category: ResolverTypeWrapper<CategoryRow>;
   CategoryConnection: ResolverTypeWrapper<Omit<CategoryConnection, 'edges'> & { edges: Array<ResolversTypes['CategoryEdge']> }>;
   CategoryEdge: ResolverTypeWrapper<Omit<CategoryEdge, 'node'> & { node: ResolversTypes['Category'] }>;
@@ -1922,6 +2513,10 @@ export type ResolversTypes = {
   CustomerFilter: CustomerFilter;
   CustomerTier: CustomerTier;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DecideAccessReviewItemInput: DecideAccessReviewItemInput;
+  DetectionRule: ResolverTypeWrapper<RuleConfig>;
+  DetectionRuleInput: DetectionRuleInput;
+  DetectionRuleKind: DetectionRuleKind;
   Feedback: ResolverTypeWrapper<FeedbackRow>;
   FeedbackConnection: ResolverTypeWrapper<Omit<FeedbackConnection, 'edges'> & { edges: Array<ResolversTypes['FeedbackEdge']> }>;
   FeedbackEdge: ResolverTypeWrapper<Omit<FeedbackEdge, 'node'> & { node: ResolversTypes['Feedback'] }>;
@@ -1936,12 +2531,14 @@ export type ResolversTypes = {
   KindCount: ResolverTypeWrapper<KindCount>;
   LeaverReport: ResolverTypeWrapper<Omit<LeaverReport, 'user'> & { user: ResolversTypes['User'] }>;
   LeaverReportEntry: ResolverTypeWrapper<LeaverReportEntry>;
+  Lockdown: ResolverTypeWrapper<LockdownModel>;
   LoginInput: LoginInput;
   MaskKind: MaskKind;
   MfaPolicy: ResolverTypeWrapper<MfaPolicy>;
   MfaPolicyInput: MfaPolicyInput;
   MfaStatus: ResolverTypeWrapper<MfaStatus>;
   MfaVerification: ResolverTypeWrapper<MfaVerification>;
+  MissedDecisionPolicy: MissedDecisionPolicy;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   OffboardUserInput: OffboardUserInput;
@@ -1953,6 +2550,7 @@ export type ResolversTypes = {
   RecordFeedbackInput: RecordFeedbackInput;
   RecordFeedbackPayload: ResolverTypeWrapper<FeedbackRow>;
   RequestAccessInput: RequestAccessInput;
+  ReviewerProgress: ResolverTypeWrapper<ReviewerProgressRow>;
   Role: ResolverTypeWrapper<RoleRow>;
   RoleAssignment: ResolverTypeWrapper<AssignmentRow>;
   SatisfactionBucket: ResolverTypeWrapper<StatsBucketRow>;
@@ -1961,6 +2559,10 @@ export type ResolversTypes = {
   Scope: ResolverTypeWrapper<ScopeModel>;
   ScopeInput: ScopeInput;
   ScopeType: ScopeType;
+  SecurityAlert: ResolverTypeWrapper<AlertRow>;
+  SecurityAlertConnection: ResolverTypeWrapper<Omit<SecurityAlertConnection, 'edges'> & { edges: Array<ResolversTypes['SecurityAlertEdge']> }>;
+  SecurityAlertEdge: ResolverTypeWrapper<Omit<SecurityAlertEdge, 'node'> & { node: ResolversTypes['SecurityAlert'] }>;
+  SecurityAlertFilter: SecurityAlertFilter;
   SensitiveLevel: SensitiveLevel;
   Session: ResolverTypeWrapper<Session>;
   SetRelatedArticlesInput: SetRelatedArticlesInput;
@@ -1970,6 +2572,7 @@ export type ResolversTypes = {
   SpaceCount: ResolverTypeWrapper<SpaceCountRow>;
   SpaceEdge: ResolverTypeWrapper<Omit<SpaceEdge, 'node'> & { node: ResolversTypes['Space'] }>;
   SsoStart: ResolverTypeWrapper<SsoStart>;
+  StartAccessReviewInput: StartAccessReviewInput;
   StatsFilter: StatsFilter;
   StatsGrouping: StatsGrouping;
   StatsPeriod: StatsPeriod;
@@ -2007,9 +2610,15 @@ export type ResolversParentTypes = {
   AccessGrantEdge: Omit<AccessGrantEdge, 'node'> & { node: ResolversParentTypes['AccessGrant'] };
   AccessHolder: Holder;
   AccessRequest: AccessRequestRow;
+  AccessReview: ReviewRow;
+  AccessReviewItem: ReviewItemRow;
+  AccessReviewPolicy: AccessReviewPolicy;
+  AccessReviewReport: ReviewReport;
+  AccessReviewScopeInput: AccessReviewScopeInput;
   AccessStep: Step;
   AddAttachmentInput: AddAttachmentInput;
   AddCustomerContactInput: AddCustomerContactInput;
+  AlertResponse: AlertResponse;
   Article: ArticleRow;
   ArticleConnection: Omit<ArticleConnection, 'edges'> & { edges: Array<ResolversParentTypes['ArticleEdge']> };
   ArticleEdge: Omit<ArticleEdge, 'node'> & { node: ResolversParentTypes['Article'] };
@@ -2022,12 +2631,17 @@ export type ResolversParentTypes = {
   ArticleVersionEdge: Omit<ArticleVersionEdge, 'node'> & { node: ResolversParentTypes['ArticleVersion'] };
   AssignRoleInput: AssignRoleInput;
   Attachment: AttachmentRow;
-  AuditEvent: AuditRow;
+  AuditArchive: ArchiveRow;
+  AuditBreak: ChainBreak;
+  AuditEvent: AuditEventModel;
   AuditEventConnection: Omit<AuditEventConnection, 'edges'> & { edges: Array<ResolversParentTypes['AuditEventEdge']> };
   AuditEventEdge: Omit<AuditEventEdge, 'node'> & { node: ResolversParentTypes['AuditEvent'] };
   AuditEventFilter: AuditEventFilter;
+  AuditRetention: AuditRetention;
+  AuditVerification: ChainReport;
   AuthPayload: AuthPayload;
   Boolean: Scalars['Boolean']['output'];
+  BreakGlassAccess: BreakGlassRow;
   Category: CategoryRow;
   CategoryConnection: Omit<CategoryConnection, 'edges'> & { edges: Array<ResolversParentTypes['CategoryEdge']> };
   CategoryEdge: Omit<CategoryEdge, 'node'> & { node: ResolversParentTypes['Category'] };
@@ -2046,6 +2660,9 @@ export type ResolversParentTypes = {
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
   CustomerFilter: CustomerFilter;
   DateTime: Scalars['DateTime']['output'];
+  DecideAccessReviewItemInput: DecideAccessReviewItemInput;
+  DetectionRule: RuleConfig;
+  DetectionRuleInput: DetectionRuleInput;
   Feedback: FeedbackRow;
   FeedbackConnection: Omit<FeedbackConnection, 'edges'> & { edges: Array<ResolversParentTypes['FeedbackEdge']> };
   FeedbackEdge: Omit<FeedbackEdge, 'node'> & { node: ResolversParentTypes['Feedback'] };
@@ -2060,6 +2677,7 @@ export type ResolversParentTypes = {
   KindCount: KindCount;
   LeaverReport: Omit<LeaverReport, 'user'> & { user: ResolversParentTypes['User'] };
   LeaverReportEntry: LeaverReportEntry;
+  Lockdown: LockdownModel;
   LoginInput: LoginInput;
   MfaPolicy: MfaPolicy;
   MfaPolicyInput: MfaPolicyInput;
@@ -2075,6 +2693,7 @@ export type ResolversParentTypes = {
   RecordFeedbackInput: RecordFeedbackInput;
   RecordFeedbackPayload: FeedbackRow;
   RequestAccessInput: RequestAccessInput;
+  ReviewerProgress: ReviewerProgressRow;
   Role: RoleRow;
   RoleAssignment: AssignmentRow;
   SatisfactionBucket: StatsBucketRow;
@@ -2082,6 +2701,10 @@ export type ResolversParentTypes = {
   ScimToken: ScimToken;
   Scope: ScopeModel;
   ScopeInput: ScopeInput;
+  SecurityAlert: AlertRow;
+  SecurityAlertConnection: Omit<SecurityAlertConnection, 'edges'> & { edges: Array<ResolversParentTypes['SecurityAlertEdge']> };
+  SecurityAlertEdge: Omit<SecurityAlertEdge, 'node'> & { node: ResolversParentTypes['SecurityAlert'] };
+  SecurityAlertFilter: SecurityAlertFilter;
   Session: Session;
   SetRelatedArticlesInput: SetRelatedArticlesInput;
   SimulationInput: SimulationInput;
@@ -2090,6 +2713,7 @@ export type ResolversParentTypes = {
   SpaceCount: SpaceCountRow;
   SpaceEdge: Omit<SpaceEdge, 'node'> & { node: ResolversParentTypes['Space'] };
   SsoStart: SsoStart;
+  StartAccessReviewInput: StartAccessReviewInput;
   StatsFilter: StatsFilter;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
@@ -2198,6 +2822,66 @@ export type AccessRequestResolvers<ContextType = RequestContext, ParentType exte
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type AccessReviewResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AccessReview'] = ResolversParentTypes['AccessReview']> = {
+  completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  dueAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  dueProcessedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  items?: Resolver<Array<ResolversTypes['AccessReviewItem']>, ParentType, ContextType, Partial<AccessReviewItemsArgs>>;
+  missedDecision?: Resolver<ResolversTypes['MissedDecisionPolicy'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  report?: Resolver<ResolversTypes['AccessReviewReport'], ParentType, ContextType>;
+  scopeId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  scopeType?: Resolver<ResolversTypes['AccessReviewScopeType'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AccessReviewStatus'], ParentType, ContextType>;
+  unusedDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AccessReviewItemResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AccessReviewItem'] = ResolversParentTypes['AccessReviewItem']> = {
+  change?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  decidedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  decidedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  dueAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  escalatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  grantExpiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['AccessReviewItemKind'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  permissions?: Resolver<Array<ResolversTypes['Permission']>, ParentType, ContextType>;
+  resourceId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  resourceType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reviewId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  reviewName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reviewer?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  roleKey?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  scope?: Resolver<Maybe<ResolversTypes['Scope']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AccessReviewItemStatus'], ParentType, ContextType>;
+  unused?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+};
+
+export type AccessReviewPolicyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AccessReviewPolicy'] = ResolversParentTypes['AccessReviewPolicy']> = {
+  missedDecision?: Resolver<ResolversTypes['MissedDecisionPolicy'], ParentType, ContextType>;
+  unusedDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AccessReviewReportResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AccessReviewReport'] = ResolversParentTypes['AccessReviewReport']> = {
+  autoRevoked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  byReviewer?: Resolver<Array<ResolversTypes['ReviewerProgress']>, ParentType, ContextType>;
+  changed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  escalated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  kept?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pending?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  revoked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unused?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unusedRevoked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type AccessStepResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AccessStep'] = ResolversParentTypes['AccessStep']> = {
   allowed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   classification?: Resolver<Maybe<ResolversTypes['Classification']>, ParentType, ContextType>;
@@ -2209,6 +2893,12 @@ export type AccessStepResolvers<ContextType = RequestContext, ParentType extends
   kind?: Resolver<ResolversTypes['AccessStepKind'], ParentType, ContextType>;
   role?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   scope?: Resolver<Maybe<ResolversTypes['Scope']>, ParentType, ContextType>;
+};
+
+export type AlertResponseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AlertResponse'] = ResolversParentTypes['AlertResponse']> = {
+  detail?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['AlertResponseKind'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AlertResponseStatus'], ParentType, ContextType>;
 };
 
 export type ArticleResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Article'] = ResolversParentTypes['Article']> = {
@@ -2308,18 +2998,42 @@ export type AttachmentResolvers<ContextType = RequestContext, ParentType extends
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type AuditArchiveResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditArchive'] = ResolversParentTypes['AuditArchive']> = {
+  anchorHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  cutoff?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  eventCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  fileName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fileSha256?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  firstSeq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastSeq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AuditBreakResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditBreak'] = ResolversParentTypes['AuditBreak']> = {
+  kind?: Resolver<ResolversTypes['AuditBreakKind'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type AuditEventResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEvent'] = ResolversParentTypes['AuditEvent']> = {
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   actorId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   detail?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
+  personalDetail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  prevHash?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   requestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   resourceIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   resourceType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sessionId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  tenantId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type AuditEventConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEventConnection'] = ResolversParentTypes['AuditEventConnection']> = {
@@ -2332,11 +3046,45 @@ export type AuditEventEdgeResolvers<ContextType = RequestContext, ParentType ext
   node?: Resolver<ResolversTypes['AuditEvent'], ParentType, ContextType>;
 };
 
+export type AuditRetentionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditRetention'] = ResolversParentTypes['AuditRetention']> = {
+  retentionDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AuditVerificationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditVerification'] = ResolversParentTypes['AuditVerification']> = {
+  archives?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  breaks?: Resolver<Array<ResolversTypes['AuditBreak']>, ParentType, ContextType>;
+  checkpointsVerified?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  events?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  firstBreak?: Resolver<Maybe<ResolversTypes['AuditBreak']>, ParentType, ContextType>;
+  firstSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  lastSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  latestCheckpointSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type AuthPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
   accessToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   expiresIn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   refreshToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   tokenType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type BreakGlassAccessResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['BreakGlassAccess'] = ResolversParentTypes['BreakGlassAccess']> = {
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  minutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  permissions?: Resolver<Array<ResolversTypes['Permission']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  resourceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  resourceType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reviewNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reviewOutcome?: Resolver<Maybe<ResolversTypes['BreakGlassOutcome']>, ParentType, ContextType>;
+  reviewStatus?: Resolver<ResolversTypes['BreakGlassReviewStatus'], ParentType, ContextType>;
+  reviewedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  reviewedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
 
 export type CategoryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Category'] = ResolversParentTypes['Category']> = {
@@ -2408,6 +3156,21 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DetectionRuleResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DetectionRule'] = ResolversParentTypes['DetectionRule']> = {
+  custom?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['DetectionRuleKind'], ParentType, ContextType>;
+  responses?: Resolver<Array<ResolversTypes['AlertResponseKind']>, ParentType, ContextType>;
+  severity?: Resolver<ResolversTypes['AlertSeverity'], ParentType, ContextType>;
+  threshold?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  timeZone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  weekendsAreOffHours?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  windowMinutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  workdayEndHour?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  workdayStartHour?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type FeedbackResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Feedback'] = ResolversParentTypes['Feedback']> = {
   comment?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -2462,6 +3225,17 @@ export type LeaverReportEntryResolvers<ContextType = RequestContext, ParentType 
   resourceType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type LockdownResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Lockdown'] = ResolversParentTypes['Lockdown']> = {
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  liftReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  liftedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  liftedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sessionsRevoked?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  startedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+};
+
 export type MfaPolicyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MfaPolicy'] = ResolversParentTypes['MfaPolicy']> = {
   requiredForRoles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   stepUpMaxAgeSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -2482,15 +3256,20 @@ export type MfaVerificationResolvers<ContextType = RequestContext, ParentType ex
 };
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  acknowledgeAlert?: Resolver<ResolversTypes['SecurityAlert'], ParentType, ContextType, RequireFields<MutationAcknowledgeAlertArgs, 'id'>>;
   addArticleAttachment?: Resolver<ResolversTypes['Attachment'], ParentType, ContextType, RequireFields<MutationAddArticleAttachmentArgs, 'input'>>;
   addCustomerContact?: Resolver<ResolversTypes['CustomerContact'], ParentType, ContextType, RequireFields<MutationAddCustomerContactArgs, 'input'>>;
   addTeamMember?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationAddTeamMemberArgs, 'teamId' | 'userId'>>;
   approveAccessRequest?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationApproveAccessRequestArgs, 'id'>>;
   archiveArticle?: Resolver<ResolversTypes['Article'], ParentType, ContextType, RequireFields<MutationArchiveArticleArgs, 'id'>>;
+  archiveAuditLog?: Resolver<Maybe<ResolversTypes['AuditArchive']>, ParentType, ContextType>;
   assignRole?: Resolver<ResolversTypes['RoleAssignment'], ParentType, ContextType, RequireFields<MutationAssignRoleArgs, 'input'>>;
   beginSso?: Resolver<ResolversTypes['SsoStart'], ParentType, ContextType, RequireFields<MutationBeginSsoArgs, 'redirectUri' | 'tenant'>>;
+  breakGlass?: Resolver<ResolversTypes['BreakGlassAccess'], ParentType, ContextType, RequireFields<MutationBreakGlassArgs, 'minutes' | 'reason' | 'resourceId'>>;
   changePassword?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'input'>>;
+  closeBreakGlassReview?: Resolver<ResolversTypes['BreakGlassAccess'], ParentType, ContextType, RequireFields<MutationCloseBreakGlassReviewArgs, 'id' | 'note' | 'outcome'>>;
   completeSso?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationCompleteSsoArgs, 'input'>>;
+  configureDetectionRule?: Resolver<ResolversTypes['DetectionRule'], ParentType, ContextType, RequireFields<MutationConfigureDetectionRuleArgs, 'input'>>;
   configureIdentityProvider?: Resolver<ResolversTypes['IdentityProvider'], ParentType, ContextType, RequireFields<MutationConfigureIdentityProviderArgs, 'input'>>;
   confirmTotp?: Resolver<ResolversTypes['TotpConfirmation'], ParentType, ContextType, RequireFields<MutationConfirmTotpArgs, 'code'>>;
   createArticle?: Resolver<ResolversTypes['Article'], ParentType, ContextType, RequireFields<MutationCreateArticleArgs, 'input'>>;
@@ -2500,10 +3279,13 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   createSpace?: Resolver<ResolversTypes['Space'], ParentType, ContextType, RequireFields<MutationCreateSpaceArgs, 'input'>>;
   createTeam?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationCreateTeamArgs, 'name'>>;
   createTicket?: Resolver<ResolversTypes['Ticket'], ParentType, ContextType, RequireFields<MutationCreateTicketArgs, 'input'>>;
+  decideAccessReviewItem?: Resolver<ResolversTypes['AccessReviewItem'], ParentType, ContextType, RequireFields<MutationDecideAccessReviewItemArgs, 'input'>>;
   deleteRole?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteRoleArgs, 'id'>>;
   denyAccessRequest?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationDenyAccessRequestArgs, 'id' | 'note'>>;
   enrollTotp?: Resolver<ResolversTypes['TotpEnrollment'], ParentType, ContextType>;
   grantAccess?: Resolver<ResolversTypes['AccessGrant'], ParentType, ContextType, RequireFields<MutationGrantAccessArgs, 'input'>>;
+  liftLockdown?: Resolver<ResolversTypes['Lockdown'], ParentType, ContextType, RequireFields<MutationLiftLockdownArgs, 'reason'>>;
+  lockdown?: Resolver<ResolversTypes['Lockdown'], ParentType, ContextType, RequireFields<MutationLockdownArgs, 'reason'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   offboardUser?: Resolver<ResolversTypes['Offboarding'], ParentType, ContextType, RequireFields<MutationOffboardUserArgs, 'input'>>;
@@ -2516,7 +3298,9 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   removeCustomerContact?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationRemoveCustomerContactArgs, 'id'>>;
   removeTeamMember?: Resolver<ResolversTypes['Team'], ParentType, ContextType, RequireFields<MutationRemoveTeamMemberArgs, 'teamId' | 'userId'>>;
   requestAccess?: Resolver<ResolversTypes['AccessRequest'], ParentType, ContextType, RequireFields<MutationRequestAccessArgs, 'input'>>;
+  resetDetectionRule?: Resolver<ResolversTypes['DetectionRule'], ParentType, ContextType, RequireFields<MutationResetDetectionRuleArgs, 'kind'>>;
   resetUserMfa?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResetUserMfaArgs, 'userId'>>;
+  resolveAlert?: Resolver<ResolversTypes['SecurityAlert'], ParentType, ContextType, RequireFields<MutationResolveAlertArgs, 'id' | 'note'>>;
   restoreArticleVersion?: Resolver<ResolversTypes['Article'], ParentType, ContextType, RequireFields<MutationRestoreArticleVersionArgs, 'id'>>;
   returnArticleToDraft?: Resolver<ResolversTypes['Article'], ParentType, ContextType, RequireFields<MutationReturnArticleToDraftArgs, 'id'>>;
   revealField?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationRevealFieldArgs, 'field' | 'reason' | 'resourceId'>>;
@@ -2525,8 +3309,11 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   revokeSession?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
   revokeUserSessions?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationRevokeUserSessionsArgs, 'userId'>>;
   rotateScimToken?: Resolver<ResolversTypes['ScimToken'], ParentType, ContextType, Partial<MutationRotateScimTokenArgs>>;
+  setAccessReviewPolicy?: Resolver<ResolversTypes['AccessReviewPolicy'], ParentType, ContextType, RequireFields<MutationSetAccessReviewPolicyArgs, 'missedDecision' | 'unusedDays'>>;
+  setAuditRetention?: Resolver<ResolversTypes['AuditRetention'], ParentType, ContextType, RequireFields<MutationSetAuditRetentionArgs, 'days'>>;
   setMfaPolicy?: Resolver<ResolversTypes['MfaPolicy'], ParentType, ContextType, RequireFields<MutationSetMfaPolicyArgs, 'input'>>;
   setRelatedArticles?: Resolver<ResolversTypes['Article'], ParentType, ContextType, RequireFields<MutationSetRelatedArticlesArgs, 'input'>>;
+  startAccessReview?: Resolver<ResolversTypes['AccessReview'], ParentType, ContextType, RequireFields<MutationStartAccessReviewArgs, 'input'>>;
   submitArticleForReview?: Resolver<ResolversTypes['Article'], ParentType, ContextType, RequireFields<MutationSubmitArticleForReviewArgs, 'id'>>;
   suspendUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSuspendUserArgs, 'reason' | 'userId'>>;
   unassignRole?: Resolver<ResolversTypes['RoleAssignment'], ParentType, ContextType, RequireFields<MutationUnassignRoleArgs, 'id'>>;
@@ -2568,27 +3355,38 @@ export type PageInfoResolvers<ContextType = RequestContext, ParentType extends R
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   accessRequests?: Resolver<Array<ResolversTypes['AccessRequest']>, ParentType, ContextType, RequireFields<QueryAccessRequestsArgs, 'status'>>;
+  accessReview?: Resolver<Maybe<ResolversTypes['AccessReview']>, ParentType, ContextType, RequireFields<QueryAccessReviewArgs, 'id'>>;
+  accessReviewPolicy?: Resolver<ResolversTypes['AccessReviewPolicy'], ParentType, ContextType>;
+  accessReviews?: Resolver<Array<ResolversTypes['AccessReview']>, ParentType, ContextType>;
   article?: Resolver<Maybe<ResolversTypes['Article']>, ParentType, ContextType, RequireFields<QueryArticleArgs, 'id'>>;
   articles?: Resolver<ResolversTypes['ArticleConnection'], ParentType, ContextType, RequireFields<QueryArticlesArgs, 'first'>>;
+  auditArchives?: Resolver<Array<ResolversTypes['AuditArchive']>, ParentType, ContextType>;
   auditEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<QueryAuditEventsArgs, 'first'>>;
+  auditRetention?: Resolver<ResolversTypes['AuditRetention'], ParentType, ContextType>;
+  breakGlassReviews?: Resolver<Array<ResolversTypes['BreakGlassAccess']>, ParentType, ContextType, RequireFields<QueryBreakGlassReviewsArgs, 'status'>>;
   categories?: Resolver<ResolversTypes['CategoryConnection'], ParentType, ContextType, RequireFields<QueryCategoriesArgs, 'first'>>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
   customerByContact?: Resolver<Array<ResolversTypes['Customer']>, ParentType, ContextType, Partial<QueryCustomerByContactArgs>>;
   customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
+  detectionRules?: Resolver<Array<ResolversTypes['DetectionRule']>, ParentType, ContextType>;
   explainAccess?: Resolver<ResolversTypes['AccessExplanation'], ParentType, ContextType, RequireFields<QueryExplainAccessArgs, 'permission' | 'resourceId' | 'userId'>>;
   feedback?: Resolver<ResolversTypes['FeedbackConnection'], ParentType, ContextType, RequireFields<QueryFeedbackArgs, 'first'>>;
   grants?: Resolver<ResolversTypes['AccessGrantConnection'], ParentType, ContextType, RequireFields<QueryGrantsArgs, 'activeOnly' | 'first'>>;
   identityProvider?: Resolver<Maybe<ResolversTypes['IdentityProvider']>, ParentType, ContextType>;
   leaverReport?: Resolver<Maybe<ResolversTypes['LeaverReport']>, ParentType, ContextType, RequireFields<QueryLeaverReportArgs, 'userId'>>;
+  lockdownStatus?: Resolver<ResolversTypes['Lockdown'], ParentType, ContextType>;
   me?: Resolver<Maybe<ResolversTypes['Viewer']>, ParentType, ContextType>;
   mfaPolicy?: Resolver<ResolversTypes['MfaPolicy'], ParentType, ContextType>;
   myAccessRequests?: Resolver<Array<ResolversTypes['AccessRequest']>, ParentType, ContextType>;
+  myAccessReviewItems?: Resolver<Array<ResolversTypes['AccessReviewItem']>, ParentType, ContextType, RequireFields<QueryMyAccessReviewItemsArgs, 'status'>>;
+  myBreakGlassAccesses?: Resolver<Array<ResolversTypes['BreakGlassAccess']>, ParentType, ContextType>;
   mySessions?: Resolver<Array<ResolversTypes['Session']>, ParentType, ContextType>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   roleAssignments?: Resolver<Array<ResolversTypes['RoleAssignment']>, ParentType, ContextType, RequireFields<QueryRoleAssignmentsArgs, 'includeRevoked' | 'userId'>>;
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
   satisfactionStats?: Resolver<ResolversTypes['SatisfactionStats'], ParentType, ContextType, RequireFields<QuerySatisfactionStatsArgs, 'groupBy' | 'period' | 'timeZone'>>;
   searchArticles?: Resolver<ResolversTypes['ArticleSearchConnection'], ParentType, ContextType, RequireFields<QuerySearchArticlesArgs, 'first' | 'query'>>;
+  securityAlerts?: Resolver<ResolversTypes['SecurityAlertConnection'], ParentType, ContextType, RequireFields<QuerySecurityAlertsArgs, 'first'>>;
   simulateAccess?: Resolver<ResolversTypes['AccessExplanation'], ParentType, ContextType, RequireFields<QuerySimulateAccessArgs, 'change' | 'permission' | 'resourceId' | 'userId'>>;
   space?: Resolver<Maybe<ResolversTypes['Space']>, ParentType, ContextType, RequireFields<QuerySpaceArgs, 'id'>>;
   spaces?: Resolver<ResolversTypes['SpaceConnection'], ParentType, ContextType, RequireFields<QuerySpacesArgs, 'first'>>;
@@ -2596,11 +3394,18 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   teams?: Resolver<Array<ResolversTypes['Team']>, ParentType, ContextType>;
   ticket?: Resolver<Maybe<ResolversTypes['Ticket']>, ParentType, ContextType, RequireFields<QueryTicketArgs, 'id'>>;
   tickets?: Resolver<ResolversTypes['TicketConnection'], ParentType, ContextType, RequireFields<QueryTicketsArgs, 'first'>>;
+  verifyAuditLog?: Resolver<ResolversTypes['AuditVerification'], ParentType, ContextType>;
   whoCanAccess?: Resolver<Array<ResolversTypes['AccessHolder']>, ParentType, ContextType, RequireFields<QueryWhoCanAccessArgs, 'permission' | 'resourceId'>>;
 };
 
 export type RecordFeedbackPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RecordFeedbackPayload'] = ResolversParentTypes['RecordFeedbackPayload']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type ReviewerProgressResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ReviewerProgress'] = ResolversParentTypes['ReviewerProgress']> = {
+  pending?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reviewer?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type RoleResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Role'] = ResolversParentTypes['Role']> = {
@@ -2645,6 +3450,38 @@ export type ScimTokenResolvers<ContextType = RequestContext, ParentType extends 
 export type ScopeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Scope'] = ResolversParentTypes['Scope']> = {
   id?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   type?: Resolver<ResolversTypes['ScopeType'], ParentType, ContextType>;
+};
+
+export type SecurityAlertResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SecurityAlert'] = ResolversParentTypes['SecurityAlert']> = {
+  acknowledgedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  acknowledgedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  evidence?: Resolver<Array<ResolversTypes['AuditEvent']>, ParentType, ContextType>;
+  evidenceSeqs?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  observed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  resolutionNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  resolvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  resolvedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  responses?: Resolver<Array<ResolversTypes['AlertResponse']>, ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['DetectionRuleKind'], ParentType, ContextType>;
+  severity?: Resolver<ResolversTypes['AlertSeverity'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AlertStatus'], ParentType, ContextType>;
+  subject?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  subjectAddress?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  windowEnd?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  windowStart?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type SecurityAlertConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SecurityAlertConnection'] = ResolversParentTypes['SecurityAlertConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['SecurityAlertEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type SecurityAlertEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SecurityAlertEdge'] = ResolversParentTypes['SecurityAlertEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['SecurityAlert'], ParentType, ContextType>;
 };
 
 export type SessionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Session'] = ResolversParentTypes['Session']> = {
@@ -2695,6 +3532,7 @@ export type SsoStartResolvers<ContextType = RequestContext, ParentType extends R
 
 export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   auditEvents?: SubscriptionResolver<ResolversTypes['AuditEvent'], "auditEvents", ParentType, ContextType, Partial<SubscriptionAuditEventsArgs>>;
+  securityAlerts?: SubscriptionResolver<ResolversTypes['SecurityAlert'], "securityAlerts", ParentType, ContextType, RequireFields<SubscriptionSecurityAlertsArgs, 'minSeverity'>>;
 };
 
 export type TagResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Tag'] = ResolversParentTypes['Tag']> = {
@@ -2783,7 +3621,12 @@ export type Resolvers<ContextType = RequestContext> = {
   AccessGrantEdge?: AccessGrantEdgeResolvers<ContextType>;
   AccessHolder?: AccessHolderResolvers<ContextType>;
   AccessRequest?: AccessRequestResolvers<ContextType>;
+  AccessReview?: AccessReviewResolvers<ContextType>;
+  AccessReviewItem?: AccessReviewItemResolvers<ContextType>;
+  AccessReviewPolicy?: AccessReviewPolicyResolvers<ContextType>;
+  AccessReviewReport?: AccessReviewReportResolvers<ContextType>;
   AccessStep?: AccessStepResolvers<ContextType>;
+  AlertResponse?: AlertResponseResolvers<ContextType>;
   Article?: ArticleResolvers<ContextType>;
   ArticleConnection?: ArticleConnectionResolvers<ContextType>;
   ArticleEdge?: ArticleEdgeResolvers<ContextType>;
@@ -2794,10 +3637,15 @@ export type Resolvers<ContextType = RequestContext> = {
   ArticleVersionConnection?: ArticleVersionConnectionResolvers<ContextType>;
   ArticleVersionEdge?: ArticleVersionEdgeResolvers<ContextType>;
   Attachment?: AttachmentResolvers<ContextType>;
+  AuditArchive?: AuditArchiveResolvers<ContextType>;
+  AuditBreak?: AuditBreakResolvers<ContextType>;
   AuditEvent?: AuditEventResolvers<ContextType>;
   AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
   AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
+  AuditRetention?: AuditRetentionResolvers<ContextType>;
+  AuditVerification?: AuditVerificationResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
+  BreakGlassAccess?: BreakGlassAccessResolvers<ContextType>;
   Category?: CategoryResolvers<ContextType>;
   CategoryConnection?: CategoryConnectionResolvers<ContextType>;
   CategoryEdge?: CategoryEdgeResolvers<ContextType>;
@@ -2807,6 +3655,7 @@ export type Resolvers<ContextType = RequestContext> = {
   CustomerContact?: CustomerContactResolvers<ContextType>;
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DetectionRule?: DetectionRuleResolvers<ContextType>;
   Feedback?: FeedbackResolvers<ContextType>;
   FeedbackConnection?: FeedbackConnectionResolvers<ContextType>;
   FeedbackEdge?: FeedbackEdgeResolvers<ContextType>;
@@ -2814,6 +3663,7 @@ export type Resolvers<ContextType = RequestContext> = {
   KindCount?: KindCountResolvers<ContextType>;
   LeaverReport?: LeaverReportResolvers<ContextType>;
   LeaverReportEntry?: LeaverReportEntryResolvers<ContextType>;
+  Lockdown?: LockdownResolvers<ContextType>;
   MfaPolicy?: MfaPolicyResolvers<ContextType>;
   MfaStatus?: MfaStatusResolvers<ContextType>;
   MfaVerification?: MfaVerificationResolvers<ContextType>;
@@ -2824,12 +3674,16 @@ export type Resolvers<ContextType = RequestContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RecordFeedbackPayload?: RecordFeedbackPayloadResolvers<ContextType>;
+  ReviewerProgress?: ReviewerProgressResolvers<ContextType>;
   Role?: RoleResolvers<ContextType>;
   RoleAssignment?: RoleAssignmentResolvers<ContextType>;
   SatisfactionBucket?: SatisfactionBucketResolvers<ContextType>;
   SatisfactionStats?: SatisfactionStatsResolvers<ContextType>;
   ScimToken?: ScimTokenResolvers<ContextType>;
   Scope?: ScopeResolvers<ContextType>;
+  SecurityAlert?: SecurityAlertResolvers<ContextType>;
+  SecurityAlertConnection?: SecurityAlertConnectionResolvers<ContextType>;
+  SecurityAlertEdge?: SecurityAlertEdgeResolvers<ContextType>;
   Session?: SessionResolvers<ContextType>;
   Space?: SpaceResolvers<ContextType>;
   SpaceConnection?: SpaceConnectionResolvers<ContextType>;

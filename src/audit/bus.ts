@@ -3,44 +3,107 @@ import type { Database, Unlisten } from '../db/client';
 import { withTenantTx } from '../db/tenant-tx';
 import { filterMap } from '../lib/async-iter';
 import { logger } from '../lib/logger';
-import { auditEventAt, type AuditRow } from './audit.repo';
+import { auditEventsAfter, type AuditRow } from './audit.repo';
 
 export const AUDIT_CHANNEL = 'warden_audit';
+const READ_BATCH = 500;
+
+/** Per tenant: the highest seq handed out on this instance, and the highest seq notified. */
+type TenantCursor = { last: number; target: number; draining: boolean };
 
 /**
  * Committed audit events from every instance: the insert trigger NOTIFYs (tenant, seq) at commit, one
- * LISTEN connection per instance receives it, the row is read once under that tenant's row-level
- * security and handed to this instance's subscribers of that tenant only.
+ * LISTEN connection per instance receives it, and the rows are read once per instance (not once per
+ * subscriber) under that tenant's row-level security and handed to this instance's subscribers of that
+ * tenant only.
+ *
+ * Per tenant, seq is assigned under a lock held until commit, so notifications arrive in seq order;
+ * reads are serialised per tenant and ask for everything after the last row handed out, so subscribers
+ * see each tenant's events in chain order, without gaps, and a burst of notifications costs few reads.
  */
 export class AuditBus {
   private readonly emitter = new EventEmitter().setMaxListeners(0);
+  /** `commit` (tenantId, seq) for every notification, before any row is read: the detector listens here. */
+  readonly commits = new EventEmitter().setMaxListeners(0);
+  private readonly cursors = new Map<string, TenantCursor>();
   private unlisten: Unlisten | undefined;
+  private readonly drains = new Set<Promise<void>>();
+  /** Rows read from the database since start (tests hold it to one read per row per instance). */
+  rowsRead = 0;
 
   constructor(private readonly database: Database) {}
 
   async start(): Promise<void> {
-    this.unlisten = await this.database.listen(AUDIT_CHANNEL, (payload) => void this.onNotify(payload));
+    this.unlisten = await this.database.listen(AUDIT_CHANNEL, (payload) => this.onNotify(payload));
   }
 
   async stop(): Promise<void> {
     await this.unlisten?.();
     this.unlisten = undefined;
+    await Promise.allSettled([...this.drains]);
     this.emitter.removeAllListeners();
+    this.commits.removeAllListeners();
   }
 
-  private async onNotify(payload: string): Promise<void> {
+  private onNotify(payload: string): void {
+    let tenantId: string;
+    let seq: number;
     try {
-      const { tenantId, seq } = JSON.parse(payload) as { tenantId: string; seq: number };
-      if (this.emitter.listenerCount(tenantId) === 0) return;
-      const row = await withTenantTx(this.database.db, tenantId, (tx) => auditEventAt(tx, tenantId, Number(seq)));
-      if (row) this.emitter.emit(tenantId, row);
+      const parsed = JSON.parse(payload) as { tenantId: string; seq: number };
+      tenantId = parsed.tenantId;
+      seq = Number(parsed.seq);
     } catch (err) {
-      logger.error('audit notification failed', { err });
+      logger.error('malformed audit notification', { err });
+      return;
+    }
+    this.commits.emit('commit', tenantId, seq);
+    const cursor = this.cursors.get(tenantId) ?? { last: seq - 1, target: seq - 1, draining: false };
+    this.cursors.set(tenantId, cursor);
+    cursor.target = Math.max(cursor.target, seq);
+    if (this.emitter.listenerCount(tenantId) === 0 && !cursor.draining) {
+      // Nobody here listens to this tenant: nothing to read, but remember where the chain is.
+      cursor.last = cursor.target;
+      return;
+    }
+    if (!cursor.draining) {
+      const drain = this.drain(tenantId, cursor);
+      this.drains.add(drain);
+      void drain.finally(() => this.drains.delete(drain));
     }
   }
 
-  /** Events of one tenant, as they are committed; listening starts now. Ending the iteration removes the listener. */
+  private async drain(tenantId: string, cursor: TenantCursor): Promise<void> {
+    cursor.draining = true;
+    try {
+      while (cursor.target > cursor.last) {
+        const from = cursor.last;
+        const rows = await withTenantTx(this.database.db, tenantId, (tx) => auditEventsAfter(tx, tenantId, from, READ_BATCH, cursor.target));
+        this.rowsRead += rows.length;
+        if (rows.length === 0) {
+          cursor.last = cursor.target; // archived or not visible: nothing to hand out
+          break;
+        }
+        for (const row of rows) {
+          cursor.last = row.seq;
+          this.emitter.emit(tenantId, row);
+        }
+      }
+    } catch (err) {
+      logger.error('audit notification failed', { err, tenantId });
+      cursor.last = cursor.target;
+    } finally {
+      cursor.draining = false;
+    }
+  }
+
+  /** Events of one tenant, in chain order, as they are committed; listening starts now. Ending the iteration removes the listener. */
   events(tenantId: string): AsyncIterableIterator<AuditRow> {
     return filterMap(on(this.emitter, tenantId), (args: unknown[]) => args[0] as AuditRow);
+  }
+
+  /** A callback for every committed row of a tenant (for in-process consumers such as the alert stream). */
+  onRow(tenantId: string, fn: (row: AuditRow) => void): () => void {
+    this.emitter.on(tenantId, fn);
+    return () => this.emitter.off(tenantId, fn);
   }
 }

@@ -1,5 +1,6 @@
 import type { GraphQLError } from 'graphql';
 import { forbidden, unauthenticated } from '../lib/errors';
+import { lockdownBlocks, lockdownError } from './lockdown';
 import { fieldModeAnywhere, holds, type FieldMode } from './policy';
 import { ROOT_TYPES, type Requirement, type Sensitivity } from './requirements';
 import { mfaPending, stepUpError } from './step-up';
@@ -33,6 +34,10 @@ export async function authorize(
   if (missing.length > 0) {
     ctx.recordDenial(coordinate, `missing ${missing.join(', ')}`);
     return forbidden();
+  }
+  if (viewer.lockdown && lockdownBlocks(coordinate, requirement)) {
+    ctx.recordDenial(coordinate, 'tenant lockdown');
+    return lockdownError(viewer.lockdown);
   }
   // Tenant MFA policy: until the session passes a second factor, only @preMfa root fields answer.
   // Nested fields are reachable only through a root field, so checking roots is enough.

@@ -25,6 +25,10 @@ export const PERMISSIONS = [
   'TEAM_MANAGE',
   'BREAK_GLASS',
   'ACCESS_EXPLAIN',
+  'AUDIT_MANAGE',
+  'ALERT_MANAGE',
+  'REVIEW_MANAGE',
+  'LOCKDOWN',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -64,7 +68,7 @@ export const BUILT_IN_ROLES: BuiltInRole[] = [
     permissions: [
       'ARTICLE_READ', 'ARTICLE_WRITE', 'ARTICLE_INTERNAL_NOTES_READ', 'CUSTOMER_READ', 'CUSTOMER_WRITE',
       'PII_READ_MASKED', 'PII_READ_FULL', 'PII_REVEAL', 'TICKET_READ', 'TICKET_WRITE', 'FEEDBACK_READ', 'FEEDBACK_WRITE',
-      'STATS_READ',
+      'STATS_READ', 'BREAK_GLASS',
     ],
     clearance: 'CONFIDENTIAL',
   },
@@ -74,6 +78,6 @@ export const BUILT_IN_ROLES: BuiltInRole[] = [
     permissions: ['ARTICLE_READ', 'CUSTOMER_READ', 'CUSTOMER_WRITE', 'PII_READ_MASKED', 'PII_READ_FULL'],
     clearance: 'PUBLIC',
   },
-  { key: 'security_analyst', name: 'Security analyst', permissions: ['ARTICLE_READ', 'AUDIT_READ', 'ACCESS_EXPLAIN'], clearance: 'INTERNAL' },
+  { key: 'security_analyst', name: 'Security analyst', permissions: ['ARTICLE_READ', 'AUDIT_READ', 'ACCESS_EXPLAIN', 'ALERT_MANAGE'], clearance: 'INTERNAL' },
   { key: 'new_hire', name: 'New hire', permissions: ['ARTICLE_READ'], clearance: 'PUBLIC' },
 ];

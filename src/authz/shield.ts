@@ -5,6 +5,7 @@ type ShieldRule = ReturnType<typeof and> | typeof allow | ReturnType<ReturnType<
 import { applyMiddleware } from 'graphql-middleware';
 import { forbidden } from '../lib/errors';
 import { authorize, authorizeSensitive, type AuthorizationContext } from './authorize';
+import { lockdownBlocks } from './lockdown';
 import { collectRequirements, type Requirement, type Sensitivity } from './requirements';
 
 const requirementKey = (r: Requirement) =>
@@ -21,14 +22,15 @@ export function buildRuleTree(schema: GraphQLSchema): Record<string, Record<stri
     if (!rules.has(key)) rules.set(key, make());
     return rules.get(key)!;
   };
-  const requirementRule = (requirement: Requirement) =>
-    requirement.kind === 'public'
-      ? allow
-      : ruleFor(requirementKey(requirement), () =>
-          rule(requirementKey(requirement), { cache: 'contextual' })((_p, _a, ctx: AuthorizationContext, info) =>
-            authorize(requirement, ctx, `${info.parentType.name}.${info.fieldName}`),
-          ),
-        );
+  // Knowledge-base mutations get a rule of their own (the lockdown decides them too), so the per-operation
+  // cache never hands their decision to a field with the same permissions that is not one.
+  const requirementRule = (requirement: Requirement, coordinate: string) => {
+    if (requirement.kind === 'public') return allow;
+    const key = `${requirementKey(requirement)}${lockdownBlocks(coordinate, requirement) ? ':lockdown' : ''}`;
+    return ruleFor(key, () =>
+      rule(key, { cache: 'contextual' })((_p, _a, ctx: AuthorizationContext, info) => authorize(requirement, ctx, `${info.parentType.name}.${info.fieldName}`)),
+    );
+  };
   const sensitiveRule = (s: Sensitivity) =>
     ruleFor(`sensitive:${s.level}:${s.mask ?? ''}`, () =>
       rule(`sensitive:${s.level}:${s.mask ?? ''}`, { cache: 'contextual' })((_p, _a, ctx: AuthorizationContext, info) =>
@@ -40,7 +42,7 @@ export function buildRuleTree(schema: GraphQLSchema): Record<string, Record<stri
   for (const { coordinate, requirement, sensitive } of collectRequirements(schema)) {
     if (!requirement) continue;
     const [typeName, fieldName] = coordinate.split('.');
-    const base = requirementRule(requirement);
+    const base = requirementRule(requirement, coordinate);
     (tree[typeName] ??= {})[fieldName] = sensitive ? and(base, sensitiveRule(sensitive)) : base;
   }
   return tree;

@@ -1,3 +1,4 @@
+import type { LockdownState } from './lockdown';
 import type { Classification, Permission } from './permissions';
 
 /** The session's second-factor state, loaded with the viewer (same statement). */
@@ -66,4 +67,6 @@ export type Viewer = DecisionState & {
   roleKeys: readonly string[];
   /** Absent for viewers built outside a request (tests, jobs): treated as never having passed MFA. */
   mfa?: ViewerMfa;
+  /** The tenant's active lockdown, read in the same viewer statement; null when none. */
+  lockdown?: LockdownState | null;
 };

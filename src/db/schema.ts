@@ -8,3 +8,8 @@ export * from './tables/authn';
 export * from './tables/keys';
 export * from './tables/tickets';
 export * from './tables/feedback';
+export * from './tables/audit-integrity';
+export * from './tables/security-policy';
+export * from './tables/detection';
+export * from './tables/emergency';
+export * from './tables/review';

@@ -9,7 +9,7 @@ import { toDecisionState } from '../authz/decision-state';
 import type { Tx } from '../db/client';
 import { RequestTransaction, withTenantTx } from '../db/tenant-tx';
 import { logger } from '../lib/logger';
-import { loadViewerRow } from '../modules/identity/identity.repo';
+import { loadViewerRow, type ViewerRow } from '../modules/identity/identity.repo';
 import { createLoaders, type Loaders } from './loaders';
 import type { Services } from './services';
 
@@ -56,6 +56,12 @@ export class RequestContext implements SensitiveReadContext {
     return this.viewerPromise;
   }
 
+  /** Load the viewer again (long-lived subscriptions re-check session and permissions while they run). */
+  reloadViewer(): Promise<Viewer | null> {
+    this.viewerPromise = undefined;
+    return this.viewer();
+  }
+
   /** The viewer, or throw: for services that run only behind an @auth rule. */
   async requireViewer(): Promise<Viewer> {
     const viewer = await this.viewer();
@@ -79,6 +85,7 @@ export class RequestContext implements SensitiveReadContext {
     }
     const state = toDecisionState(claims.tid, row.user_id, row, new Date());
     const roleKeys = [...new Set(state.assignments.map((x) => x.roleKey))];
+    const lockdown = typeof row.lockdown === 'string' ? (JSON.parse(row.lockdown) as Exclude<ViewerRow['lockdown'], string>) : row.lockdown;
     return {
       ...state,
       sessionId: claims.sid,
@@ -90,6 +97,7 @@ export class RequestContext implements SensitiveReadContext {
         required: (row.mfa_required_roles ?? []).some((r) => roleKeys.includes(r)),
         maxAgeSeconds: Math.min(row.step_up_max_age ?? Infinity, this.services.config.authn.stepUpMaxAge),
       },
+      lockdown: lockdown ? { id: lockdown.id, reason: lockdown.reason, startedAt: new Date(lockdown.startedAt) } : null,
     };
   }
 
@@ -123,6 +131,17 @@ export class RequestContext implements SensitiveReadContext {
       throw err;
     }
     await this.tx?.finish(true);
+  }
+
+  /**
+   * Subscriptions: write what was collected so far (sensitive reads while resolving one event) in its
+   * own short transaction, so a stream's reads are in the log as they happen, not when it ends.
+   */
+  async flushAudit(): Promise<void> {
+    const actor = this.actor();
+    if (this.mode !== 'stream' || !actor || this.audit.size === 0) return;
+    const events = this.audit.drain();
+    await this.withTx((tx) => writeAuditEvents(tx, actor, this.requestId, events));
   }
 
   /** Roll back without writing anything (the operation could not be answered). */

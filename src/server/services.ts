@@ -4,6 +4,7 @@ import type { TokenService } from '../authn/tokens';
 import type { AuditBus } from '../audit/bus';
 import type { SessionBus } from '../authn/session-bus';
 import type { MasterKeys } from '../crypto/master-key';
+import type { AuditSigner } from '../audit/audit-key';
 
 /** Application-wide dependencies, built once at start-up (src/main.ts) and shared by every request. */
 export type Services = {
@@ -15,4 +16,6 @@ export type Services = {
   sessionBus: SessionBus;
   /** Wrap and unwrap the tenants' data keys (customer-data encryption). */
   masterKeys: MasterKeys;
+  /** Signs audit checkpoints; its public keys verify them. */
+  auditSigner: AuditSigner;
 };

@@ -72,7 +72,10 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, s
         contexts.set(key(ctx, id), contextValue);
         return { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
       },
-      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
+      onNext: async (ctx, id, _payload, _args, result) => {
+        await contexts.get(key(ctx, id))?.flushAudit();
+        return result.errors ? { ...result, errors: format(result.errors) } : undefined;
+      },
       onError: (_ctx, _id, _payload, errors) => format(errors),
       onComplete: async (ctx, id) => {
         const contextValue = contexts.get(key(ctx, id));

@@ -30,6 +30,20 @@ describe('tenant isolation: application predicates and row-level security', () =
     expect(role).toEqual({ name: 'warden_app', rolsuper: false, rolbypassrls: false, owns: 0 });
   });
 
+  it('forces row-level security with the tenant policy on every table that has a tenant_id', async () => {
+    const tables = await queryRows<{ table: string; rls: boolean; forced: boolean; policies: number }>(
+      server.database.db,
+      sql`select c.relname as table, c.relrowsecurity as rls, c.relforcerowsecurity as forced,
+            (select count(*)::int from pg_policies p where p.tablename = c.relname and p.policyname = 'tenant_isolation') as policies
+          from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = 'public' and c.relkind = 'r'
+            and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped)
+          order by 1`,
+    );
+    expect(tables.length).toBeGreaterThanOrEqual(20);
+    expect(tables.filter((t) => !t.rls || !t.forced || t.policies !== 1).map((t) => t.table)).toEqual([]);
+  });
+
   it('shows no rows at all without a tenant context', async () => {
     for (const table of ['users', 'customers', 'articles', 'sessions', 'roles', 'audit_events']) {
       expect(await count(null, table)).toBe(0);

@@ -6,6 +6,10 @@ import { AuditBus } from '../../src/audit/bus';
 import { SessionBus } from '../../src/authn/session-bus';
 import { loadMasterKeys, MasterKeys } from '../../src/crypto/master-key';
 import { prepareEncryption } from '../../src/crypto/startup';
+import { loadAuditSigner } from '../../src/audit/audit-key';
+import { Detector, piiCoordinates } from '../../src/audit/detection/detector';
+import { collectRequirements } from '../../src/authz/requirements';
+import { buildBaseSchema } from '../../src/schema';
 import { createDatabase, type Database } from '../../src/db/client';
 import { seedDemo } from '../../src/db/seed/demo';
 import { setLogLevel } from '../../src/lib/logger';
@@ -18,16 +22,16 @@ import { GraphQLClient } from './client';
 export type TestServer = {
   app: App;
   url: string;
-  /** The per-file database's URL on PostgreSQL (undefined on PGlite). */
-  databaseUrl: string | undefined;
-  services: Services;
+  services: Services & { detector: Detector };
   database: Database;
+  /** The PostgreSQL URL of the test database (undefined on PGlite). */
+  databaseUrl: string | undefined;
   tenantId: string;
   client(token?: string): GraphQLClient;
   /** Log in as a demo user (admin, lead, agent, sales, analyst) and return a client with the token. */
   as(user: string): Promise<GraphQLClient>;
   /** A second server instance on the same database (for cross-instance tests). */
-  secondInstance(): Promise<{ url: string; client(token?: string): GraphQLClient; stop(): Promise<void> }>;
+  secondInstance(): Promise<{ url: string; services: Services & { detector: Detector }; client(token?: string): GraphQLClient; stop(): Promise<void> }>;
   stop(): Promise<void>;
 };
 
@@ -39,15 +43,20 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({ NODE_ENV: 'test', WARDEN_DATA_DIR: 'memory://', LOG_LEVEL: 'error', WARDEN_MASTER_KEY: TEST_MASTER_KEY, ...overrides });
 }
 
-async function servicesFor(config: Config, database: Database, keysFrom?: Services): Promise<Services> {
+const pii = piiCoordinates(collectRequirements(buildBaseSchema()));
+
+async function servicesFor(config: Config, database: Database, keysFrom?: Services): Promise<Services & { detector: Detector }> {
   const tokens = keysFrom?.tokens ?? new TokenService(await loadSigningKeys(config), config.jwt);
   const masterKeys = loadMasterKeys(config);
   await prepareEncryption(database.db, masterKeys, SEALED_TABLES);
   const auditBus = new AuditBus(database);
+  // Each instance detects, as in production; the detection state row makes each evaluation happen once.
+  const detector = new Detector(database.db, auditBus, pii).start();
   await auditBus.start();
   const sessionBus = new SessionBus(database);
   await sessionBus.start();
-  return { config, database, tokens, auditBus, sessionBus, masterKeys };
+  const auditSigner = keysFrom?.auditSigner ?? loadAuditSigner(config);
+  return { config, database, tokens, auditBus, sessionBus, masterKeys, auditSigner, detector };
 }
 
 /** A running Warden on a fresh database with the demo tenant, on a random port. */
@@ -63,9 +72,9 @@ export async function createTestServer(opts: { env?: Record<string, string>; see
   return {
     app,
     url: app.url,
-    databaseUrl: db.url,
     services,
     database: db.database,
+    databaseUrl: db.url,
     tenantId,
     client: client(app.url),
     async as(user: string) {
@@ -79,16 +88,18 @@ export async function createTestServer(opts: { env?: Record<string, string>; see
       const second = await startApp(s, { port: 0, host: '127.0.0.1' });
       const stop = async () => {
         await second.stop();
+        await s.detector.stop();
         await s.auditBus.stop();
         await s.sessionBus.stop();
         await database.close();
       };
       extra.push(stop);
-      return { url: second.url, client: client(second.url), stop };
+      return { url: second.url, services: s, client: client(second.url), stop };
     },
     async stop() {
       for (const stop of extra) await stop().catch(() => {});
       await app.stop();
+      await services.detector.stop();
       await services.auditBus.stop();
       await services.sessionBus.stop();
       await db.drop();

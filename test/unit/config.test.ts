@@ -21,3 +21,11 @@ describe('configuration', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/WARDEN_JWT_PRIVATE_KEY is required/);
   });
 });
+
+describe('audit configuration', () => {
+  it('keeps archives beside the data, checkpoints every five minutes, and validates intervals', () => {
+    expect(loadConfig({}).audit).toMatchObject({ checkpointInterval: 300, retentionInterval: 3600, archiveDir: 'data/audit-archive' });
+    expect(loadConfig({ WARDEN_DATA_DIR: 'memory://' }).audit.archiveDir).toMatch(/warden-audit-archive$/);
+    expect(() => loadConfig({ WARDEN_AUDIT_CHECKPOINT_INTERVAL: '0' })).toThrow(/WARDEN_AUDIT_CHECKPOINT_INTERVAL/);
+  });
+});

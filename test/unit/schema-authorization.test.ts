@@ -26,7 +26,7 @@ describe('the schema is the source of truth for authorization', () => {
     expect(compiled.sort()).toEqual(requirements.map((r) => r.coordinate).sort());
   });
 
-  it('marks customer contact data and article notes sensitive, with masks where masking is allowed', () => {
+  it('marks customer contact data, article notes and personal data in audit events and alerts sensitive, with masks where masking is allowed', () => {
     const sensitive = Object.fromEntries(requirements.filter((r) => r.sensitive).map((r) => [r.coordinate, r.sensitive]));
     expect(sensitive).toEqual({
       'Customer.phone': { level: 'PII', mask: 'PHONE' },
@@ -37,6 +37,8 @@ describe('the schema is the source of truth for authorization', () => {
       'CustomerContact.email': { level: 'PII', mask: 'EMAIL' },
       'Article.internalNotes': { level: 'INTERNAL', mask: undefined },
       'ArticleVersion.internalNotes': { level: 'INTERNAL', mask: undefined },
+      'AuditEvent.personalDetail': { level: 'PII', mask: undefined },
+      'SecurityAlert.subjectAddress': { level: 'PII', mask: undefined },
     });
   });
 

@@ -29,5 +29,7 @@ export const auditEvents = pgTable(
     primaryKey({ columns: [t.tenantId, t.seq] }),
     index('audit_events_actor_idx').on(t.tenantId, t.actorId, t.occurredAt),
     index('audit_events_action_idx').on(t.tenantId, t.action, t.occurredAt),
+    index('audit_events_time_idx').on(t.tenantId, t.occurredAt),
+    index('audit_events_resource_ids_idx').using('gin', t.resourceIds),
   ],
 );

@@ -14,16 +14,25 @@ import { loadResource } from './resource.repo';
 export type Grantee = { userId?: string; teamId?: string; roleId?: string };
 
 /**
- * The rules every grant obeys, whether given directly or by approving a request: the permission is
- * about this kind of resource, the granter holds it through a role (no escalation, no re-delegation
- * of grants), the resource is in the tenant, and the grant ends in the future within the tenant's maximum.
+ * Where a grant's authority comes from: ROLE, the granter holds the permission through a role (no
+ * escalation, no re-delegation of grants); BREAK_GLASS, the granter holds BREAK_GLASS through a role and
+ * grants themselves emergency access without an approver (audited, alerted, reviewed afterwards).
  */
-export async function checkGrantable(tx: Tx, granter: Viewer, permission: Permission, resourceId: string, expiresAt: Date) {
+export type GrantAuthority = 'ROLE' | 'BREAK_GLASS';
+
+/**
+ * The rules every grant obeys, whether given directly or by approving a request: the permission is
+ * about this kind of resource, the granter has the authority, the resource is in the tenant, and the
+ * grant ends in the future within the tenant's maximum.
+ */
+export async function checkGrantable(tx: Tx, granter: Viewer, permission: Permission, resourceId: string, expiresAt: Date, authority: GrantAuthority = 'ROLE') {
   const resource = await loadResource(tx, resourceId);
   if (resourceTypeOfPermission(permission) !== resource.type) {
     throw badInput(`${permission} cannot be granted on a ${resource.type}`, { argument: 'permission' });
   }
-  if (!granter.permissions.has(permission)) throw forbidden(`You cannot grant ${permission}: you do not hold it through a role`);
+  if (authority === 'BREAK_GLASS') {
+    if (!granter.permissions.has('BREAK_GLASS')) throw forbidden('Break-glass access needs the BREAK_GLASS permission through a role');
+  } else if (!granter.permissions.has(permission)) throw forbidden(`You cannot grant ${permission}: you do not hold it through a role`);
   const now = Date.now();
   if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= now) throw badInput('expiresAt must be in the future', { argument: 'expiresAt' });
   const days = await maxGrantDays(tx, granter.tenantId);
@@ -53,8 +62,9 @@ export async function createGrant(
   tx: Tx,
   granter: Viewer,
   g: { grantee: Grantee; permission: Permission; resourceId: string; expiresAt: Date; reason: string; requestId?: string },
+  authority: GrantAuthority = 'ROLE',
 ): Promise<GrantRow> {
-  const resource = await checkGrantable(tx, granter, g.permission, g.resourceId, g.expiresAt);
+  const resource = await checkGrantable(tx, granter, g.permission, g.resourceId, g.expiresAt, authority);
   return insertGrant(tx, {
     tenantId: granter.tenantId,
     ...g.grantee,

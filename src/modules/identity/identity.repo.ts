@@ -69,12 +69,14 @@ export type ViewerRow = DecisionStateRow & {
   mfa_enrolled: boolean;
   mfa_required_roles: string[] | null;
   step_up_max_age: number | null;
+  lockdown: { id: string; reason: string; startedAt: string } | string | null;
 };
 
 /**
  * Everything a request's decisions need, in one statement: the session (live, not revoked), the user
- * (active), the user's decision state now (role assignments with scopes, teams, live grants), and
- * the second-factor state (the session's last MFA, enrolment, the tenant's MFA policy and step-up age).
+ * (active), the tenant's active lockdown, the user's decision state now (role assignments with scopes,
+ * teams, live grants), and the second-factor state (the session's last MFA, enrolment, the tenant's
+ * MFA policy and step-up age).
  */
 export async function loadViewerRow(tx: Tx, userId: string, sessionId: string): Promise<ViewerRow | undefined> {
   const [row] = await queryRows<ViewerRow>(
@@ -82,6 +84,8 @@ export async function loadViewerRow(tx: Tx, userId: string, sessionId: string): 
     sql`
     select u.id as user_id, u.email, u.status,
       (s.revoked_at is null and s.expires_at > now()) as session_ok,
+      (select json_build_object('id', l.id, 'reason', l.reason, 'startedAt', l.started_at) from tenant_lockdowns l
+        where l.tenant_id = u.tenant_id and l.lifted_at is null) as lockdown,
       ${decisionStateColumns(sql`now()`)},
       (u.offboarded_at is not null) as offboarded,
       s.mfa_at,
