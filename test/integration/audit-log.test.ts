@@ -95,12 +95,17 @@ describe('audit log queries', () => {
   });
 
   it('adds one statement to a request however many sensitive fields and records it reads', async () => {
-    const without = await lead.request('{ customers(first: 100) { edges { node { id name } } } }');
-    const one = await lead.request('{ customers(first: 1) { edges { node { id name phone } } } }');
-    const many = await lead.request('{ customers(first: 100) { edges { node { id name phone email } } } }');
+    // Internal notes are sensitive but not encrypted, so the difference is the audit insert alone
+    // (customer PII would add the data-key read of decryption).
+    const without = await lead.request('{ articles(first: 1) { edges { node { id title } } } }');
+    const one = await lead.request('{ articles(first: 1) { edges { node { id title internalNotes } } } }');
+    const many = await lead.request('{ articles(first: 50) { edges { node { id title internalNotes } } } }');
     const n = (r: typeof one) => r.extensions!.counters!.statements;
     expect(n(one) - n(without)).toBe(1);
     expect(n(many)).toBe(n(one));
+    const pii = await lead.request('{ customers(first: 1) { edges { node { id phone } } } }');
+    const piiMany = await lead.request('{ customers(first: 100) { edges { node { id phone email } } } }');
+    expect(n(piiMany)).toBe(n(pii));
   });
 
   it('writes the buffered events in the request transaction: nothing is half-written', async () => {
