@@ -1,6 +1,7 @@
 import type { Db, Tx } from '../../client';
 import { withTenantTx } from '../../tenant-tx';
 import { hashPassword } from '../../../authn/passwords';
+import { idNumberCheckChar } from '../../../lib/id-number';
 import type { MasterKeys } from '../../../crypto/master-key';
 import { addArticlesBulk, addCategory, addCustomers, addSpace, addTeam, addTicketsBulk, addUsersBulk } from '../builders';
 import { createTenant } from '../tenant';
@@ -11,7 +12,7 @@ import { SIZES, type DatasetCounts, type DatasetSize } from './sizes';
 /** Every generated user's password (they are test accounts in a benchmark tenant). */
 export const DATASET_PASSWORD = 'warden-bench-password';
 
-/** Named users every dataset has, by role; `agent-N@` fill up the rest. `viewer@` holds only ARTICLE_READ at PUBLIC. */
+/** Named users every dataset has, by role; `agent-N@` fill up the rest. `viewer@` and `viewer2@` hold only ARTICLE_READ at PUBLIC. */
 export const DATASET_USERS = [
   { local: 'admin', displayName: 'Ada Admin', role: 'admin' },
   { local: 'lead', displayName: '李娜 (Support lead)', role: 'support_lead' },
@@ -19,6 +20,7 @@ export const DATASET_USERS = [
   { local: 'sales', displayName: 'Sam Sales', role: 'sales' },
   { local: 'analyst', displayName: 'Ana Analyst', role: 'security_analyst' },
   { local: 'viewer', displayName: 'Vic Viewer', role: 'new_hire' },
+  { local: 'viewer2', displayName: 'Val Viewer', role: 'new_hire' },
 ] as const;
 
 export type GenerateOptions = { size: DatasetSize; seed?: number; slug?: string; log?: (line: string) => void };
@@ -39,14 +41,12 @@ const PRIORITIES = [['LOW', 20], ['NORMAL', 55], ['HIGH', 20], ['URGENT', 5]] as
 const EPOCH = Date.UTC(2026, 10, 1);
 const DAY = 86_400_000;
 
-/** An 18-digit resident ID number in the valid format (region, birth date, sequence, ISO 7064 check digit). */
+/** An 18-digit resident ID number in the valid format (region, birth date, sequence, check character). */
 function idNumber(r: Prng): string {
   const region = r.pick(['110101', '310115', '440305', '330106', '510104', '320102']);
   const birth = `${r.int(1960, 2002)}${String(r.int(1, 12)).padStart(2, '0')}${String(r.int(1, 28)).padStart(2, '0')}`;
-  const body = region + birth + r.digits(3);
-  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...body].reduce((s, d, i) => s + Number(d) * weights[i], 0);
-  return body + '10X98765432'[sum % 11];
+  const first17 = region + birth + r.digits(3);
+  return first17 + idNumberCheckChar(first17);
 }
 
 /** Rows made one by one (so the PRNG runs in order), written `perStatement` at a time, a transaction per ROWS_PER_TX. */
@@ -87,7 +87,7 @@ export async function generateDataset(db: Db, masters: MasterKeys, opts: Generat
     }));
     const users = await addUsersBulk(tx, tenantId, [...named, ...more], passwordHash);
     const id = (local: string) => users.find((u) => u.email === `${local}@${slug}.test`)!.id;
-    const staff = users.filter((u) => !u.email.startsWith('viewer@') && !u.email.startsWith('analyst@')).map((u) => u.id);
+    const staff = users.filter((u) => !u.email.startsWith('viewer') && !u.email.startsWith('analyst@')).map((u) => u.id);
     const teams: string[] = [];
     for (let t = 0; t < counts.teams; t++) {
       const members = staff.filter((_, i) => i % counts.teams === t);
