@@ -31,6 +31,9 @@ async function login(url: string, tenant: string, email: string): Promise<string
   return json.data.login.accessToken;
 }
 
+/** Milliseconds to one decimal; '—' when an arm got no answer within the run. */
+const ms = (x: number) => (Number.isFinite(x) ? Math.round(x * 10) / 10 : '—');
+
 /** Number of objects in a response, as a rough check that an arm returns data. */
 const countNodes = (data: unknown): number => {
   if (Array.isArray(data)) return data.reduce((n: number, d) => n + countNodes(d), 0);
@@ -102,7 +105,7 @@ async function main() {
       results.push({ id: scenario.id, title: scenario.title, arms: armResults, checks });
       for (const a of armResults) {
         table.push({
-          scenario: scenario.id, arm: a.label, 'req/s': Math.round(a.median.reqPerSec), 'p50 ms': a.median.p50, 'p95 ms': a.median.p95, 'p99 ms': a.median.p99,
+          scenario: scenario.id, arm: a.label, 'req/s': Math.round(a.median.reqPerSec), 'p50 ms': ms(a.median.p50), 'p95 ms': ms(a.median.p95), 'p99 ms': ms(a.median.p99),
           'SQL/req': a.statements, nodes: a.rowsInProbe, 'errors': a.median.graphqlErrors + a.median.non2xx + a.median.transportErrors,
         });
       }

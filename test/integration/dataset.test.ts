@@ -3,6 +3,7 @@ import { withTenantTx } from '../../src/db/tenant-tx';
 import { queryRows } from '../../src/db/rows';
 import { DATASET_PASSWORD, generateDataset } from '../../src/db/seed/dataset/generate';
 import { SIZES } from '../../src/db/seed/dataset/sizes';
+import { isValidIdNumber } from '../../src/lib/id-number';
 import { createTestServer, testMasterKeys, type TestServer } from '../testkit/server';
 
 /** Start-up hashes passwords with argon2: generous on a busy machine. */
@@ -58,9 +59,14 @@ describe('dataset generator (npm run seed): counts, determinism, data the API ca
         or exists (select 1 from article_tags x join tags t on t.id = x.tag_id where x.article_id = a.id and t.name = '退款')`);
     expect(hits.searchArticles.totalCount).toBeGreaterThan(0);
     expect(hits.searchArticles.totalCount).toBeLessThanOrEqual(Number(mention.n));
-    const page = await lead.ok<{ customers: { edges: { node: { name: string; phone: string | null } }[] } }>('{ customers(first: 5) { edges { node { name phone } } } }');
-    expect(page.customers.edges.length).toBeGreaterThan(0);
-    for (const { node } of page.customers.edges) expect(node.phone).toMatch(/^1[3-9]\d{9}$|\*/);
+    // The lead reads personal data in full: mobiles and ID numbers decrypt and are in valid formats.
+    const page = await lead.ok<{ customers: { edges: { node: { phone: string; idNumber: string | null } }[] } }>('{ customers(first: 40) { edges { node { phone idNumber } } } }');
+    const nodes = page.customers.edges.map((e) => e.node);
+    expect(nodes.length).toBeGreaterThan(0);
+    for (const node of nodes) expect(node.phone).toMatch(/^1[3-9]\d{9}$/);
+    const ids = nodes.map((n) => n.idNumber).filter((v): v is string => v !== null);
+    expect(ids.length).toBeGreaterThan(0);
+    for (const id of ids) expect(isValidIdNumber(id)).toBe(true);
   });
 
   it('refuses an unknown size', async () => {
