@@ -1,0 +1,141 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { sql } from 'drizzle-orm';
+import { createDatabase } from '../src/db/client';
+import { queryRows } from '../src/db/rows';
+import { withTenantTx } from '../src/db/tenant-tx';
+import { DATASET_PASSWORD } from '../src/db/seed/dataset/generate';
+import { SIZES } from '../src/db/seed/dataset/sizes';
+import { benchConfig } from './config';
+import { prepareBenchDatabase } from './database';
+import { median, probe, run, type Sample } from './load';
+import { SCENARIOS, type ArmSpec, type BenchContext } from './scenarios';
+import { startServers, type Servers } from './servers';
+
+/**
+ * npm run bench: every scenario as two arms of the same build, interleaved (warm-up A, B; then A B × rounds),
+ * reporting the median of the rounds. See README "Performance" for what each scenario compares.
+ */
+type ArmResult = { label: string; server: string; user: string; statements: number; rowsInProbe: number; rounds: Sample[]; median: Omit<Sample, 'requests'> & { requests: number } };
+
+async function login(url: string, tenant: string, email: string): Promise<string> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: 'mutation($i: LoginInput!) { login(input: $i) { accessToken } }', variables: { i: { tenant, email, password: DATASET_PASSWORD } } }),
+  });
+  const json = (await res.json()) as { data?: { login: { accessToken: string } }; errors?: unknown };
+  if (!json.data) throw new Error(`login as ${email} failed: ${JSON.stringify(json.errors)}`);
+  return json.data.login.accessToken;
+}
+
+/** Milliseconds to one decimal; '—' when an arm got no answer within the run. */
+const ms = (x: number) => (Number.isFinite(x) ? Math.round(x * 10) / 10 : '—');
+
+/** Number of objects in a response, as a rough check that an arm returns data. */
+const countNodes = (data: unknown): number => {
+  if (Array.isArray(data)) return data.reduce((n: number, d) => n + countNodes(d), 0);
+  if (data && typeof data === 'object') return Object.entries(data).reduce((n, [k, v]) => n + (k === 'node' ? 1 : 0) + countNodes(v), 0);
+  return 0;
+};
+
+const medianOf = (rounds: Sample[]) => ({
+  reqPerSec: median(rounds.map((r) => r.reqPerSec)),
+  p50: median(rounds.map((r) => r.p50)),
+  p95: median(rounds.map((r) => r.p95)),
+  p99: median(rounds.map((r) => r.p99)),
+  requests: rounds.reduce((s, r) => s + r.requests, 0),
+  graphqlErrors: rounds.reduce((s, r) => s + r.graphqlErrors, 0),
+  non2xx: rounds.reduce((s, r) => s + r.non2xx, 0),
+  transportErrors: rounds.reduce((s, r) => s + r.transportErrors, 0),
+});
+
+async function main() {
+  const cfg = benchConfig();
+  const started = new Date();
+  console.log(`Warden benchmark: dataset ${cfg.size}, ${cfg.seconds}s × ${cfg.rounds} rounds per arm, ${cfg.connections} connections`);
+  if (cfg.size !== 'M') console.log(`Note: the budgets in the README are meant for size M; this run uses ${cfg.size}.`);
+  const prepared = await prepareBenchDatabase(cfg.databaseUrl, cfg.size);
+  const database = await createDatabase({ url: cfg.databaseUrl, max: 2 });
+  let servers: Servers | undefined;
+  try {
+    const tenantId = (await withTenantTx(database.db, null, (tx) => queryRows<{ id: string }>(tx, sql`select id::text as id from tenants where slug = ${prepared.tenantSlug}`)))[0].id;
+    const ctx: BenchContext = { db: database.db, tenantId, slug: prepared.tenantSlug };
+    servers = await startServers(cfg.databaseUrl);
+    const tokens = new Map<string, { token: string; at: number }>();
+    const tokenFor = async (user: string) => {
+      const cached = tokens.get(user);
+      // Access tokens live at most 15 minutes; renew well before.
+      if (cached && Date.now() - cached.at < 8 * 60_000) return cached.token;
+      const token = await login(servers!.url.authorized, prepared.tenantSlug, `${user}@${prepared.tenantSlug}.test`);
+      tokens.set(user, { token, at: Date.now() });
+      return token;
+    };
+    const results: Record<string, unknown>[] = [];
+    const table: Record<string, string | number>[] = [];
+    for (const scenario of SCENARIOS.filter((s) => !cfg.only || cfg.only.includes(s.id))) {
+      const arms = await scenario.arms(ctx);
+      const since = new Date(Date.now() - 1000);
+      const load = async (arm: ArmSpec) => ({ url: servers!.url[arm.server], token: await tokenFor(arm.user), body: arm.body });
+      const probes: Awaited<ReturnType<typeof probe>>[] = [];
+      for (const arm of arms) {
+        const l = await load(arm);
+        const p = await probe(l.url, l.token, arm.body(0));
+        if (p.errors.length) throw new Error(`${scenario.id} ${arm.label}: the probe request failed: ${JSON.stringify(p.errors).slice(0, 500)}`);
+        probes.push(p);
+      }
+      process.stdout.write(`${scenario.id} ${scenario.title}\n  warm-up`);
+      for (const arm of arms) await run(await load(arm), cfg.warmupSeconds, cfg.connections);
+      const rounds: Sample[][] = [[], []];
+      for (let r = 0; r < cfg.rounds; r++) {
+        for (const [i, arm] of arms.entries()) {
+          process.stdout.write(` ${'AB'[i]}${r + 1}`);
+          rounds[i].push(await run(await load(arm), cfg.seconds, cfg.connections));
+        }
+      }
+      process.stdout.write('\n');
+      const armResults: ArmResult[] = arms.map((arm, i) => ({
+        label: arm.label, server: arm.server, user: arm.user, statements: probes[i].statements, rowsInProbe: countNodes(probes[i].data), rounds: rounds[i], median: medianOf(rounds[i]),
+      }));
+      await new Promise((r) => setTimeout(r, 500));
+      const checks = scenario.after ? await scenario.after(ctx, since) : undefined;
+      if (checks) console.log('  checks', checks);
+      results.push({ id: scenario.id, title: scenario.title, arms: armResults, checks });
+      for (const a of armResults) {
+        table.push({
+          scenario: scenario.id, arm: a.label, 'req/s': Math.round(a.median.reqPerSec), 'p50 ms': ms(a.median.p50), 'p95 ms': ms(a.median.p95), 'p99 ms': ms(a.median.p99),
+          'SQL/req': a.statements, nodes: a.rowsInProbe, 'errors': a.median.graphqlErrors + a.median.non2xx + a.median.transportErrors,
+        });
+      }
+    }
+    console.table(table);
+    const [pg] = await withTenantTx(database.db, null, (tx) => queryRows<{ v: string }>(tx, sql`select version() as v`));
+    const commit = (() => { try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { return null; } })();
+    const report = {
+      startedAt: started.toISOString(),
+      finishedAt: new Date().toISOString(),
+      machine: { os: `${os.type()} ${os.release()} ${os.arch()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30) },
+      versions: { node: process.version, postgres: pg.v, warden: (JSON.parse(fs.readFileSync(path.join(__dirname, '../package.json'), 'utf8')) as { version: string }).version, commit },
+      dataset: { size: cfg.size, counts: SIZES[cfg.size], tenant: prepared.tenantSlug, generatedMs: prepared.generatedMs },
+      method: { seconds: cfg.seconds, warmupSeconds: cfg.warmupSeconds, rounds: cfg.rounds, connections: cfg.connections, order: 'warm-up A, B; then A B per round; median of rounds' },
+      omitted: ['S6 (row-level security off): not measured'],
+      table,
+      scenarios: results,
+    };
+    const dir = path.join(__dirname, 'results');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${started.toISOString().replace(/[:]/g, '-').replace(/\..+/, '')}.json`);
+    fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`results: ${path.relative(process.cwd(), file)}`);
+  } finally {
+    await servers?.stop();
+    await database.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
