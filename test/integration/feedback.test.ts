@@ -3,7 +3,7 @@ import { withTenantTx } from '../../src/db/tenant-tx';
 import { queryRows } from '../../src/db/rows';
 import { toGlobalId } from '../../src/lib/global-id';
 import { createTestServer, type TestServer } from '../testkit/server';
-import { seedOtherTenant } from '../testkit/seed';
+import { globalIdsByName, seedOtherTenant } from '../testkit/seed';
 import type { GraphQLClient } from '../testkit/client';
 
 /** Start-up seeds a tenant (argon2 password hashes) and, here, more: generous on a busy machine. */
@@ -29,14 +29,7 @@ describe('customer feedback and satisfaction statistics', () => {
     server = await createTestServer();
     other = await seedOtherTenant(server.database.db);
     [lead, agent] = [await server.as('lead'), await server.as('agent')];
-    const rows = await withTenantTx(server.database.db, server.tenantId, (tx) =>
-      queryRows<{ kind: string; name: string; id: string }>(
-        tx,
-        sql`select 'Customer' as kind, name, id::text from customers union all select 'Team', name, id::text from teams
-            union all select 'Ticket', subject, id::text from tickets union all select 'User', email, id::text from users`,
-      ),
-    );
-    for (const r of rows) ids[r.name] = toGlobalId(r.kind, r.id);
+    Object.assign(ids, await globalIdsByName(server.database.db, server.tenantId, ['Customer', 'Team', 'Ticket', 'User']));
   }, SETUP_TIMEOUT);
   afterAll(() => server.stop());
 

@@ -3,7 +3,7 @@ import { withTenantTx } from '../../src/db/tenant-tx';
 import { queryRows } from '../../src/db/rows';
 import { toGlobalId } from '../../src/lib/global-id';
 import { createTestServer, type TestServer } from '../testkit/server';
-import { seedOtherTenant } from '../testkit/seed';
+import { globalIdsByName, seedOtherTenant } from '../testkit/seed';
 import type { GraphQLClient } from '../testkit/client';
 
 /** Start-up seeds a tenant (argon2 password hashes) and, here, more: generous on a busy machine. */
@@ -37,14 +37,7 @@ describe('tickets: service records with customer, assignee, team and the article
     server = await createTestServer();
     other = await seedOtherTenant(server.database.db);
     [lead, agent] = [await server.as('lead'), await server.as('agent')];
-    const rows = await withTenantTx(server.database.db, server.tenantId, (tx) =>
-      queryRows<{ kind: string; name: string; id: string }>(
-        tx,
-        sql`select 'Customer' as kind, name, id::text from customers union all select 'User', email, id::text from users
-            union all select 'Team', name, id::text from teams union all select 'Article', title, id::text from articles`,
-      ),
-    );
-    for (const r of rows) ids[r.name] = toGlobalId(r.kind, r.id);
+    Object.assign(ids, await globalIdsByName(server.database.db, server.tenantId, ['Customer', 'User', 'Team', 'Article']));
   }, SETUP_TIMEOUT);
   afterAll(() => server.stop());
 

@@ -4,6 +4,7 @@ import { queryRows } from '../../src/db/rows';
 import { withTenantTx } from '../../src/db/tenant-tx';
 import { addArticles, addCategory, addCustomers, addSpace, addUser } from '../../src/db/seed/builders';
 import { createTenant } from '../../src/db/seed/tenant';
+import { toGlobalId } from '../../src/lib/global-id';
 import { testMasterKeys } from './server';
 
 /** A second tenant with one user per given role, one customer and one article, for isolation tests. */
@@ -61,4 +62,17 @@ export async function seedUniformKnowledge(db: Db, tenantId: string, opts: { cat
     }
     return { spaceId, rootId, categoryIds };
   });
+}
+
+/** Global ids of the tenant's rows by a readable name, for tests: `kinds` maps a type to "name, id" SQL. */
+export async function globalIdsByName(db: Db, tenantId: string, kinds: ('Customer' | 'Team' | 'Ticket' | 'User' | 'Article')[]): Promise<Record<string, string>> {
+  const source = {
+    Customer: sql`select 'Customer' as kind, name, id::text from customers`,
+    Team: sql`select 'Team' as kind, name, id::text from teams`,
+    Ticket: sql`select 'Ticket' as kind, subject as name, id::text from tickets`,
+    User: sql`select 'User' as kind, email as name, id::text from users`,
+    Article: sql`select 'Article' as kind, title as name, id::text from articles`,
+  };
+  const rows = await withTenantTx(db, tenantId, (tx) => queryRows<{ kind: string; name: string; id: string }>(tx, sql.join(kinds.map((k) => source[k]), sql` union all `)));
+  return Object.fromEntries(rows.map((r) => [r.name, toGlobalId(r.kind, r.id)]));
 }

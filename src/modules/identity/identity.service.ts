@@ -30,6 +30,19 @@ export async function issueTokens(ctx: RequestContext, tenantId: string, userId:
  * Password sign-in. Unknown tenant, unknown user, wrong password and an inactive account all give the
  * same error after the same argon2 work, so the answer tells nothing about which accounts exist.
  */
+/** A new session row for a sign-in (password or SSO): hashed refresh secret, lifetime, client. */
+export function startSession(tx: Tx, ctx: RequestContext, s: { tenantId: string; userId: string; secret: string; authMethod: 'PASSWORD' | 'SSO' }) {
+  return insertSession(tx, {
+    tenantId: s.tenantId,
+    userId: s.userId,
+    refreshTokenHash: hashSecret(s.secret),
+    expiresAt: new Date(Date.now() + ctx.services.config.jwt.refreshTtl * 1000),
+    userAgent: ctx.client.userAgent?.slice(0, 300),
+    ip: ctx.client.ip,
+    authMethod: s.authMethod,
+  });
+}
+
 export async function login(ctx: RequestContext, input: { tenant: string; email: string; password: string }): Promise<AuthPayload> {
   const db = ctx.services.database.db;
   const slug = text(input.tenant, 'tenant', { max: 100 }).toLowerCase();
@@ -73,15 +86,7 @@ export async function login(ctx: RequestContext, input: { tenant: string; email:
   const secret = newRefreshSecret();
   const session = await withTenantTx(db, tenant.id, async (tx) => {
     await clearFailures(tx, keys[0]);
-    const s = await insertSession(tx, {
-      tenantId: tenant.id,
-      userId: user.id,
-      refreshTokenHash: hashSecret(secret),
-      expiresAt: new Date(Date.now() + ctx.services.config.jwt.refreshTtl * 1000),
-      userAgent: ctx.client.userAgent?.slice(0, 300),
-      ip: ctx.client.ip,
-      authMethod: 'PASSWORD',
-    });
+    const s = await startSession(tx, ctx, { tenantId: tenant.id, userId: user.id, secret, authMethod: 'PASSWORD' });
     await audit(tx, user.id, s.id, [{ action: 'auth.login', outcome: 'ALLOWED', resourceType: 'User', resourceIds: [user.id], detail: { method: 'PASSWORD' } }]);
     return s;
   });

@@ -1,6 +1,6 @@
 import type { JWTPayload } from 'jose';
 import { ALLOWED_ALGORITHMS, IdTokenRejected, exchangeCode, newPkceVerifier, pkceChallenge, randomToken, verifyIdToken } from '../../authn/oidc';
-import { hashSecret, newRefreshSecret } from '../../authn/tokens';
+import { newRefreshSecret } from '../../authn/tokens';
 import type { AuditEventInput } from '../../audit/events';
 import { writeAuditEvents } from '../../audit/writer';
 import { withTenantTx } from '../../db/tenant-tx';
@@ -9,8 +9,8 @@ import { isUuid } from '../../lib/global-id';
 import { text } from '../../lib/validate';
 import type { RequestContext } from '../../server/context';
 import { auditedMutation } from '../mutation';
-import { findTenantBySlug, findUserByEmail, insertSession } from './identity.repo';
-import { issueTokens, leaverAttempt, type AuthPayload } from './identity.service';
+import { findTenantBySlug, findUserByEmail } from './identity.repo';
+import { issueTokens, leaverAttempt, startSession, type AuthPayload } from './identity.service';
 import { insertState, linkSubject, providerOf, provisionUser, saveProvider, takeState, unlinkedUserByEmail, userBySsoSubject, type ProviderRow } from './sso.repo';
 import { findRoleKeys, roleIdsByKeys, setRoles } from './user.repo';
 
@@ -157,16 +157,8 @@ export async function completeSso(ctx: RequestContext, input: { tenant: string; 
     }
     if (user.status !== 'ACTIVE') return { error: `account ${user.status}`, userId: user.id, offboarded: Boolean(user.offboardedAt) } as const;
     await setRoles(tx, tenant.id, user.id, await roleIdsByKeys(tx, roleKeys));
-    const session = await insertSession(tx, {
-      tenantId: tenant.id,
-      userId: user.id,
-      refreshTokenHash: hashSecret(secret),
-      expiresAt: new Date(Date.now() + ctx.services.config.jwt.refreshTtl * 1000),
-      userAgent: ctx.client.userAgent?.slice(0, 300),
-      ip: ctx.client.ip,
-      // The provider's own MFA (amr) is not taken as Warden's second factor: step-up still asks for verifyMfa.
-      authMethod: 'SSO',
-    });
+    // The provider's own MFA (amr) is not taken as Warden's second factor: step-up still asks for verifyMfa.
+    const session = await startSession(tx, ctx, { tenantId: tenant.id, userId: user.id, secret, authMethod: 'SSO' });
     await writeAuditEvents(tx, { tenantId: tenant.id, actorId: user.id, sessionId: session.id }, ctx.requestId, [
       { action: 'auth.login', outcome: 'ALLOWED', resourceType: 'User', resourceIds: [user.id], detail: { method: 'SSO', issuer: provider.issuer, provisioned, roles: roleKeys, ip: ctx.client.ip ?? null } },
     ]);
