@@ -13,4 +13,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testTimeout: 60_000,
   maxWorkers: 2,
+  // Migrate and seed once per run; each test file starts from a copy (test/testkit/global-setup.ts).
+  globalSetup: '<rootDir>/test/testkit/global-setup.ts',
+  globalTeardown: '<rootDir>/test/testkit/global-teardown.ts',
 };

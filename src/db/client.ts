@@ -25,13 +25,16 @@ export interface Database {
   listen(channel: string, onPayload: (payload: string) => void): Promise<Unlisten>;
   /** Rows of a raw statement, the same shape on both drivers. */
   rows<T>(query: import('drizzle-orm').SQL): Promise<T[]>;
+  /** PGlite only: the whole data directory as a tar archive (a snapshot to start another instance from). */
+  dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
-export type DatabaseOptions = { url?: string; dataDir?: string; max?: number };
+/** `loadDataDir` (PGlite only) starts from a dumped data directory instead of an empty one. */
+export type DatabaseOptions = { url?: string; dataDir?: string; max?: number; loadDataDir?: Blob };
 
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url ? createPostgres(options.url, options.max ?? 10) : createPglite(options.dataDir);
+  return options.url ? createPostgres(options.url, options.max ?? 10) : createPglite(options.dataDir, options.loadDataDir);
 }
 
 function createPostgres(url: string, max: number): Database {
@@ -51,10 +54,10 @@ function createPostgres(url: string, max: number): Database {
   };
 }
 
-async function createPglite(dataDir: string | undefined): Promise<Database> {
+async function createPglite(dataDir: string | undefined, loadDataDir: Blob | undefined): Promise<Database> {
   // `memory://` keeps nothing; a folder keeps the database between runs.
   if (dataDir && !dataDir.startsWith('memory://')) fs.mkdirSync(path.resolve(dataDir), { recursive: true });
-  const client = await PGlite.create(dataDir ? { dataDir: dataDir.startsWith('memory://') ? dataDir : path.resolve(dataDir) } : {});
+  const client = await PGlite.create({ ...(dataDir ? { dataDir: dataDir.startsWith('memory://') ? dataDir : path.resolve(dataDir) } : {}), loadDataDir });
   const db = drizzlePglite({ client, schema, logger: statementCounter }) as unknown as Db;
   return {
     kind: 'pglite',
@@ -66,6 +69,7 @@ async function createPglite(dataDir: string | undefined): Promise<Database> {
     async rows<T>(query: import('drizzle-orm').SQL) {
       return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
     },
+    dumpDataDir: () => client.dumpDataDir('none'),
     close: () => client.close(),
   };
 }

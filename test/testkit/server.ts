@@ -16,6 +16,9 @@ import { setLogLevel } from '../../src/lib/logger';
 import { SEALED_TABLES } from '../../src/modules/crm/customer.pii';
 import { startApp, type App } from '../../src/server/app';
 import type { Services } from '../../src/server/services';
+import { sql } from 'drizzle-orm';
+import { queryRows } from '../../src/db/rows';
+import { withTenantTx } from '../../src/db/tenant-tx';
 import { createTestDatabase } from './database';
 import { GraphQLClient } from './client';
 
@@ -35,8 +38,8 @@ export type TestServer = {
   stop(): Promise<void>;
 };
 
-/** An ephemeral master key for this test process: seeds and servers in one test file share it. */
-export const TEST_MASTER_KEY = randomBytes(32).toString('base64');
+/** The master key of this test run (the global setup sealed the prepared demo data with it). */
+export const TEST_MASTER_KEY = process.env.WARDEN_TEST_MASTER_KEY ?? randomBytes(32).toString('base64');
 export const testMasterKeys = (): MasterKeys => MasterKeys.of(Buffer.from(TEST_MASTER_KEY, 'base64'));
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
@@ -59,12 +62,16 @@ async function servicesFor(config: Config, database: Database, keysFrom?: Servic
   return { config, database, tokens, auditBus, sessionBus, masterKeys, auditSigner, detector };
 }
 
+const demoTenantId = async (database: Database): Promise<string> =>
+  (await withTenantTx(database.db, null, (tx) => queryRows<{ id: string }>(tx, sql`select id from tenants where slug = 'acme'`)))[0].id;
+
 /** A running Warden on a fresh database with the demo tenant, on a random port. */
 export async function createTestServer(opts: { env?: Record<string, string>; seed?: boolean } = {}): Promise<TestServer> {
   setLogLevel('error');
   const config = testConfig(opts.env);
-  const db = await createTestDatabase();
-  const { tenantId } = opts.seed === false ? { tenantId: '' } : await seedDemo(db.database.db, loadMasterKeys(config));
+  const wantDemo = opts.seed !== false;
+  const db = await createTestDatabase({ demo: wantDemo });
+  const tenantId = !wantDemo ? '' : db.seeded ? await demoTenantId(db.database) : (await seedDemo(db.database.db, loadMasterKeys(config))).tenantId;
   const services = await servicesFor(config, db.database);
   const app = await startApp(services, { port: 0, host: '127.0.0.1' });
   const extra: (() => Promise<void>)[] = [];
