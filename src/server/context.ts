@@ -26,8 +26,12 @@ export class RequestContext implements SensitiveReadContext {
   readonly counters = { ruleEvaluations: 0 };
   readonly loaders: Loaders;
   private readonly tx: RequestTransaction | undefined;
-  private viewerPromise: Promise<Viewer | null> | undefined;
-  private failure: string | undefined;
+  /**
+   * Mutable per-request state lives in one shared object: Apollo Server shallow-copies the context
+   * for each operation, and the loaders built in the constructor hold the original. Fields assigned
+   * on either copy would not be seen by the other (the viewer was loaded twice per request).
+   */
+  private readonly state: { viewer?: Promise<Viewer | null>; failure?: string };
 
   constructor(
     readonly services: Services,
@@ -36,7 +40,7 @@ export class RequestContext implements SensitiveReadContext {
     readonly client: ClientInfo,
     readonly mode: 'request' | 'stream' = 'request',
   ) {
-    this.failure = tokenFailure;
+    this.state = { failure: tokenFailure };
     this.tx = mode === 'request' ? new RequestTransaction(services.database.db, claims?.tid ?? null) : undefined;
     this.loaders = createLoaders(this);
   }
@@ -48,17 +52,17 @@ export class RequestContext implements SensitiveReadContext {
   }
 
   authFailure(): string | undefined {
-    return this.failure;
+    return this.state.failure;
   }
 
   viewer(): Promise<Viewer | null> {
-    this.viewerPromise ??= this.loadViewer();
-    return this.viewerPromise;
+    this.state.viewer ??= this.loadViewer();
+    return this.state.viewer;
   }
 
   /** Load the viewer again (long-lived subscriptions re-check session and permissions while they run). */
   reloadViewer(): Promise<Viewer | null> {
-    this.viewerPromise = undefined;
+    this.state.viewer = undefined;
     return this.viewer();
   }
 
@@ -75,7 +79,7 @@ export class RequestContext implements SensitiveReadContext {
     const row = await this.withTx((tx) => loadViewerRow(tx, claims.sub, claims.sid));
     const refusal = !row ? 'session not found' : !row.session_ok ? 'session ended' : row.status !== 'ACTIVE' ? `account ${row.status.toLowerCase()}` : undefined;
     if (refusal || !row) {
-      this.failure = 'Session is no longer valid';
+      this.state.failure = 'Session is no longer valid';
       this.audit.record({ action: 'auth.token_refused', outcome: 'DENIED', resourceType: 'Session', resourceIds: [claims.sid], detail: { reason: refusal, ip: this.client.ip ?? null } });
       // An offboarded user's old token: a security event for the analysts and the leaver report.
       if (row?.offboarded) {

@@ -122,6 +122,15 @@ describe('knowledge structure: spaces, category trees, tags, related articles, a
     expect(large).toBe(small);
   });
 
+  it('loads the viewer once per request although loaders built with the context ask for it too', async () => {
+    // Apollo Server shallow-copies the context per operation; state kept on one copy used to make the
+    // loaders load the viewer a second time. Transaction setup, viewer, categories, articles, authors,
+    // tags, latest versions: 7.
+    const q = `{ categories(first: 3) { edges { node { name articles(first: 4) { edges { node {
+      title author { displayName } tags { name } latestVersion { version change } } } } } } } }`;
+    expect(await stmts(lead, q, {})).toBe(7);
+  });
+
   it('keeps SQL statements constant when the page size doubles: categories → articles → author, tags, latest version', async () => {
     // No `parent` here: categories of the list are primed into the loader, so whether a parent costs a
     // statement depends on whether it happens to be on the same page.
