@@ -1,11 +1,15 @@
 import type { Tx } from '../db/client';
-import { auditEvents } from '../db/schema';
+import { auditOutbox } from '../db/schema';
 import type { Actor, AuditEventInput } from './events';
 
-/** Write events in one statement, inside the caller's transaction (so they commit with the work). */
+/**
+ * Write events in one statement, inside the caller's transaction (so they commit with the work). They
+ * go to the outbox and enter the hash chain (seq, hash) as the transaction commits: readers in the same
+ * transaction do not see them in audit_events yet.
+ */
 export async function writeAuditEvents(tx: Tx, actor: Actor, requestId: string | null, events: AuditEventInput[]): Promise<void> {
   if (events.length === 0) return;
-  await tx.insert(auditEvents).values(
+  await tx.insert(auditOutbox).values(
     events.map((e) => ({
       tenantId: actor.tenantId,
       actorId: actor.actorId,

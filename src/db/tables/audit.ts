@@ -33,3 +33,24 @@ export const auditEvents = pgTable(
     index('audit_events_resource_ids_idx').using('gin', t.resourceIds),
   ],
 );
+
+/**
+ * Where a transaction's audit events wait for its COMMIT. A deferred constraint trigger
+ * (drizzle/0013_audit_outbox_flush.sql) moves them into audit_events while the commit runs, so the
+ * chain's per-tenant lock is held from there to the end of the commit only, never across a round
+ * trip to the application. The table is always empty outside an open transaction.
+ */
+export const auditOutbox = pgTable('audit_outbox', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  tenantId: uuid('tenant_id').notNull(),
+  occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
+  actorId: uuid('actor_id'),
+  sessionId: uuid('session_id'),
+  action: text('action').notNull(),
+  resourceType: text('resource_type'),
+  resourceIds: uuid('resource_ids').array().notNull().default([]),
+  field: text('field'),
+  outcome: text('outcome').notNull(),
+  detail: jsonb('detail').notNull().default({}),
+  requestId: text('request_id'),
+});
