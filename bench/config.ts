@@ -25,7 +25,7 @@ export function benchConfig(): BenchConfig {
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
   return {
     databaseUrl: process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/warden_bench',
-    size: parseSize(process.env.BENCH_SIZE || 'S'),
+    size: parseSize(process.env.BENCH_SIZE || 'M'),
     seconds: positive('BENCH_SECONDS', 5),
     warmupSeconds: positive('BENCH_WARMUP_SECONDS', 2),
     rounds: Math.round(positive('BENCH_ROUNDS', 3)),

@@ -53,10 +53,10 @@ export async function run(load: Load, seconds: number, connections: number): Pro
 }
 
 /** One request outside the load, in test mode: its SQL statement count and its data, to check the arm works. */
-export async function probe(url: string, token: string, body: string): Promise<{ statements: number; data: unknown; errors: unknown[] }> {
+export async function probe(url: string, token: string, body: string): Promise<{ statements: number; ruleEvaluations: number; data: unknown; errors: unknown[] }> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
-  const json = (await res.json()) as { data?: unknown; errors?: unknown[]; extensions?: { counters?: { statements?: number } } };
+  const json = (await res.json()) as { data?: unknown; errors?: unknown[]; extensions?: { counters?: { statements?: number; ruleEvaluations?: number } } };
   const statements = json.extensions?.counters?.statements;
   if (typeof statements !== 'number') throw new Error('The server reported no statement counter: benchmark servers run with NODE_ENV=test');
-  return { statements, data: json.data, errors: json.errors ?? [] };
+  return { statements, ruleEvaluations: json.extensions?.counters?.ruleEvaluations ?? 0, data: json.data, errors: json.errors ?? [] };
 }

@@ -12,13 +12,20 @@ import { benchConfig } from './config';
 import { prepareBenchDatabase } from './database';
 import { median, probe, run, type Sample } from './load';
 import { SCENARIOS, type ArmSpec, type BenchContext } from './scenarios';
+import type { ArmServer } from './arms';
 import { startServers, type Servers } from './servers';
+import { checkBudget, type BudgetCheck } from './budget';
+import { explainStatements, type StatementPlan } from './explain';
+import { prepareNoRlsCopy } from './rls';
+import { alertOnlyDetection } from './detection';
 
 /**
  * npm run bench: every scenario as two arms of the same build, interleaved (warm-up A, B; then A B × rounds),
  * reporting the median of the rounds. See README "Performance" for what each scenario compares.
  */
-type ArmResult = { label: string; server: string; user: string; statements: number; rowsInProbe: number; rounds: Sample[]; median: Omit<Sample, 'requests'> & { requests: number } };
+type ArmResult = {
+  label: string; server: string; user: string; statements: number; ruleEvaluations: number; rowsInProbe: number; rounds: Sample[]; median: Omit<Sample, 'requests'> & { requests: number };
+};
 
 async function login(url: string, tenant: string, email: string): Promise<string> {
   const res = await fetch(url, {
@@ -58,27 +65,35 @@ async function main() {
   console.log(`Warden benchmark: dataset ${cfg.size}, ${cfg.seconds}s × ${cfg.rounds} rounds per arm, ${cfg.connections} connections`);
   if (cfg.size !== 'M') console.log(`Note: the budgets in the README are meant for size M; this run uses ${cfg.size}.`);
   const prepared = await prepareBenchDatabase(cfg.databaseUrl, cfg.size);
+  const noRls = await prepareNoRlsCopy(cfg.databaseUrl);
+  console.log(`copied the database without row-level security for S6 in ${Math.round(noRls.copiedMs / 1000)} s`);
   const database = await createDatabase({ url: cfg.databaseUrl, max: 2 });
   let servers: Servers | undefined;
   try {
     const tenantId = (await withTenantTx(database.db, null, (tx) => queryRows<{ id: string }>(tx, sql`select id::text as id from tenants where slug = ${prepared.tenantSlug}`)))[0].id;
     const ctx: BenchContext = { db: database.db, tenantId, slug: prepared.tenantSlug };
-    servers = await startServers(cfg.databaseUrl);
+    servers = await startServers(cfg.databaseUrl, noRls.url);
     const tokens = new Map<string, { token: string; at: number }>();
-    const tokenFor = async (user: string) => {
-      const cached = tokens.get(user);
+    // Sessions are rows: the copy without RLS has its own, so its server gets its own sign-ins.
+    const tokenFor = async (user: string, server: ArmServer = 'authorized') => {
+      const db = server === 'no-rls' ? 'no-rls' : 'main';
+      const key = `${db}:${user}`;
+      const cached = tokens.get(key);
       // Access tokens live at most 15 minutes; renew well before.
       if (cached && Date.now() - cached.at < 8 * 60_000) return cached.token;
-      const token = await login(servers!.url.authorized, prepared.tenantSlug, `${user}@${prepared.tenantSlug}.test`);
-      tokens.set(user, { token, at: Date.now() });
+      const token = await login(servers!.url[server], prepared.tenantSlug, `${user}@${prepared.tenantSlug}.test`);
+      tokens.set(key, { token, at: Date.now() });
       return token;
     };
+    // The load reads personal data in bulk on purpose: detection keeps raising alerts, without revoking sessions.
+    const detection = await alertOnlyDetection(servers.url.authorized, await tokenFor('admin'));
     const results: Record<string, unknown>[] = [];
+    const budgets: (BudgetCheck & { scenario: string })[] = [];
     const table: Record<string, string | number>[] = [];
     for (const scenario of SCENARIOS.filter((s) => !cfg.only || cfg.only.includes(s.id))) {
       const arms = await scenario.arms(ctx);
       const since = new Date(Date.now() - 1000);
-      const load = async (arm: ArmSpec) => ({ url: servers!.url[arm.server], token: await tokenFor(arm.user), body: arm.body });
+      const load = async (arm: ArmSpec) => ({ url: servers!.url[arm.server], token: await tokenFor(arm.user, arm.server), body: arm.body });
       const probes: Awaited<ReturnType<typeof probe>>[] = [];
       for (const arm of arms) {
         const l = await load(arm);
@@ -97,20 +112,50 @@ async function main() {
       }
       process.stdout.write('\n');
       const armResults: ArmResult[] = arms.map((arm, i) => ({
-        label: arm.label, server: arm.server, user: arm.user, statements: probes[i].statements, rowsInProbe: countNodes(probes[i].data), rounds: rounds[i], median: medianOf(rounds[i]),
+        label: arm.label, server: arm.server, user: arm.user, statements: probes[i].statements, ruleEvaluations: probes[i].ruleEvaluations,
+        rowsInProbe: countNodes(probes[i].data), rounds: rounds[i], median: medianOf(rounds[i]),
       }));
       await new Promise((r) => setTimeout(r, 500));
       const checks = scenario.after ? await scenario.after(ctx, since) : undefined;
       if (checks) console.log('  checks', checks);
-      results.push({ id: scenario.id, title: scenario.title, arms: armResults, checks });
+      const extraProbes = [];
+      for (const p of scenario.probes ?? []) {
+        const r = await probe(servers.url[p.server], await tokenFor(p.user, p.server), p.body);
+        extraProbes.push({ label: p.label, user: p.user, statements: r.statements, ruleEvaluations: r.ruleEvaluations, errors: r.errors.length });
+      }
+      if (extraProbes.length) console.log('  probes', extraProbes.map((p) => `${p.label}: ${p.statements} statements, ${p.ruleEvaluations} rule evaluations`).join('; '));
+      let plans: StatementPlan[] | undefined;
+      if (scenario.explain) {
+        const arm = arms[0];
+        const l = await load(arm);
+        const statements = await servers.capture(arm.server, () => probe(l.url, l.token, arm.body(0)));
+        plans = await explainStatements(cfg.databaseUrl, tenantId, statements);
+        for (const p of plans) {
+          console.log(`  EXPLAIN ${p.statement.slice(0, 70)}… ${ms(p.totalMs)} ms; tenant InitPlans ${p.tenantInitPlans} (max loops ${p.tenantInitPlanMaxLoops}); ` +
+            p.scans.map((x) => `${x.relation}: ${x.node}${x.index ? ` ${x.index}` : ''}, ${x.rows} rows, tenant ${x.tenantCondition}`).join('; '));
+        }
+      }
+      const [a, b] = armResults.map((r) => ({ reqPerSec: r.median.reqPerSec, p99: r.median.p99, statements: r.statements }));
+      const budget = checkBudget(scenario.budget, a, b);
+      if (scenario.id === 'S2' || scenario.id === 'S2m') {
+        const [p50, p100] = extraProbes;
+        budget.push({ name: 'rule evaluations, first: 50 vs 100', budget: 'equal', measured: `${p50.ruleEvaluations} vs ${p100.ruleEvaluations}`, met: p50.ruleEvaluations === p100.ruleEvaluations });
+      }
+      if (checks && 'oneAuditRowPerMutation' in checks) {
+        budget.push({ name: 'audit rows = audited mutations', budget: 'equal', measured: `${String(checks.auditRows)} vs ${String(checks.auditedVersions)}`, met: checks.oneAuditRowPerMutation === true });
+      }
+      for (const c of budget) console.log(`  budget ${c.met ? 'met ' : 'MISSED'} ${c.name}: ${c.measured} (budget ${c.budget})`);
+      budgets.push(...budget.map((c) => ({ scenario: scenario.id, ...c })));
+      results.push({ id: scenario.id, title: scenario.title, arms: armResults, checks, probes: extraProbes, budget, explain: plans });
       for (const a of armResults) {
         table.push({
           scenario: scenario.id, arm: a.label, 'req/s': Math.round(a.median.reqPerSec), 'p50 ms': ms(a.median.p50), 'p95 ms': ms(a.median.p95), 'p99 ms': ms(a.median.p99),
-          'SQL/req': a.statements, nodes: a.rowsInProbe, 'errors': a.median.graphqlErrors + a.median.non2xx + a.median.transportErrors,
+          'SQL/req': a.statements, rules: a.ruleEvaluations, nodes: a.rowsInProbe, 'errors': a.median.graphqlErrors + a.median.non2xx + a.median.transportErrors,
         });
       }
     }
     console.table(table);
+    console.table(budgets.map((c) => ({ scenario: c.scenario, check: c.name, budget: c.budget, measured: c.measured, met: c.met ? 'yes' : 'NO' })));
     const [pg] = await withTenantTx(database.db, null, (tx) => queryRows<{ v: string }>(tx, sql`select version() as v`));
     const commit = (() => { try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { return null; } })();
     const report = {
@@ -120,8 +165,10 @@ async function main() {
       versions: { node: process.version, postgres: pg.v, warden: (JSON.parse(fs.readFileSync(path.join(__dirname, '../package.json'), 'utf8')) as { version: string }).version, commit },
       dataset: { size: cfg.size, counts: SIZES[cfg.size], tenant: prepared.tenantSlug, generatedMs: prepared.generatedMs },
       method: { seconds: cfg.seconds, warmupSeconds: cfg.warmupSeconds, rounds: cfg.rounds, connections: cfg.connections, order: 'warm-up A, B; then A B per round; median of rounds' },
-      omitted: ['S6 (row-level security off): not measured'],
+      detection,
+      noRlsCopyMs: noRls.copiedMs,
       table,
+      budgets,
       scenarios: results,
     };
     const dir = path.join(__dirname, 'results');

@@ -3,39 +3,63 @@ import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { BENCH_MASTER_KEY } from './config';
+import type { ArmServer, CapturedStatement, ServerMessage } from './arms';
 
-export type ArmServer = 'authorized' | 'unrestricted';
-export type Servers = { url: Record<ArmServer, string>; stop(): Promise<void> };
+export type Servers = {
+  url: Record<ArmServer, string>;
+  /** The SQL statements `server` runs while `work` does its requests. */
+  capture(server: ArmServer, work: () => Promise<unknown>): Promise<CapturedStatement[]>;
+  stop(): Promise<void>;
+};
 
 /**
- * Both arms' servers as child processes of the same build on the same database, sharing one signing key
- * so a token works on either. NODE_ENV=test only makes responses carry the statement counter.
+ * Every arm's server as a child process of the same build, sharing one signing key so a token works on
+ * any of them. All use `databaseUrl` except no-rls, which uses the copy without row-level security.
+ * NODE_ENV=test only makes responses carry the statement counter.
  */
-export async function startServers(databaseUrl: string): Promise<Servers> {
+export async function startServers(databaseUrl: string, noRlsUrl: string): Promise<Servers> {
   const { privateKey } = generateKeyPairSync('ed25519');
   const env = {
     ...process.env,
     NODE_ENV: 'test',
-    DATABASE_URL: databaseUrl,
     WARDEN_MASTER_KEY: BENCH_MASTER_KEY,
     WARDEN_JWT_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     WARDEN_SEED_DEMO: 'never',
     WARDEN_DATA_DIR: 'memory://',
     LOG_LEVEL: 'error',
   };
-  const children: ChildProcess[] = [];
+  const children = new Map<ArmServer, ChildProcess>();
   const start = (arm: ArmServer) =>
     new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'serve.ts')], { env: { ...env, BENCH_ARM: arm }, stdio: ['ignore', 'pipe', 'inherit'] });
-      children.push(child);
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'serve.ts')], {
+        env: { ...env, BENCH_ARM: arm, DATABASE_URL: arm === 'no-rls' ? noRlsUrl : databaseUrl },
+        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+      });
+      children.set(arm, child);
       child.once('exit', (code) => reject(new Error(`${arm} server exited with ${code}`)));
       createInterface({ input: child.stdout! }).once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
     });
+  const ask = (arm: ArmServer, message: ServerMessage) =>
+    new Promise<ServerMessage>((resolve) => {
+      const child = children.get(arm)!;
+      child.once('message', (m) => resolve(m as ServerMessage));
+      child.send(message);
+    });
   try {
-    const [authorized, unrestricted] = [await start('authorized'), await start('unrestricted')];
-    return { url: { authorized, unrestricted }, stop: () => stopAll(children) };
+    const url = {} as Record<ArmServer, string>;
+    for (const arm of ['authorized', 'unrestricted', 'no-audit', 'no-rls'] as const) url[arm] = await start(arm);
+    return {
+      url,
+      async capture(arm, work) {
+        await ask(arm, { type: 'capture' });
+        await work();
+        const reply = await ask(arm, { type: 'collect' });
+        return reply.type === 'captured' ? reply.statements : [];
+      },
+      stop: () => stopAll([...children.values()]),
+    };
   } catch (err) {
-    await stopAll(children);
+    await stopAll([...children.values()]);
     throw err;
   }
 }

@@ -113,8 +113,11 @@ export class Detector {
 
   private async evaluateBatch(tx: Tx, tenantId: string): Promise<{ alerts: AlertRow[]; more: boolean }> {
     // First evaluation of a tenant: the last hour only, not years of history.
+    // The starting point is computed only when the row is missing: over a large log, max(seq) of the
+    // events older than an hour is a long scan, and this runs on every batch.
     await tx.execute(sql`insert into detection_state (tenant_id, last_seq)
-      values (${tenantId}, coalesce((select max(seq) from audit_events where occurred_at < now() - interval '1 hour'), 0))
+      select ${tenantId}, coalesce((select max(seq) from audit_events where occurred_at < now() - interval '1 hour'), 0)
+      where not exists (select 1 from detection_state where tenant_id = ${tenantId})
       on conflict do nothing`);
     const [state] = await queryRows<{ last_seq: number; head: number | null }>(
       tx,
