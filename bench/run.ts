@@ -90,7 +90,7 @@ async function main() {
     const results: Record<string, unknown>[] = [];
     const budgets: (BudgetCheck & { scenario: string })[] = [];
     const table: Record<string, string | number>[] = [];
-    for (const scenario of SCENARIOS.filter((s) => !cfg.only || cfg.only.includes(s.id))) {
+    for (const scenario of SCENARIOS.filter((s) => !cfg.only || cfg.only.includes(s.id.toUpperCase()))) {
       const arms = await scenario.arms(ctx);
       const since = new Date(Date.now() - 1000);
       const load = async (arm: ArmSpec) => ({ url: servers!.url[arm.server], token: await tokenFor(arm.user, arm.server), body: arm.body });

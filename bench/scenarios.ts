@@ -83,6 +83,14 @@ export const SCENARIOS: Scenario[] = [
     ],
   },
   {
+    id: 'S2a',
+    title: 'S2 served with audit vs served with audit off: how much of the S2 gap is the audit write (and detection reading it)',
+    arms: async () => [
+      { label: 'authorized (audited)', server: 'authorized', user: 'lead', body: () => gql(s2Query(100)) },
+      { label: 'audit off', server: 'no-audit', user: 'lead', body: () => gql(s2Query(100)) },
+    ],
+  },
+  {
     id: 'S2m',
     title: 'S2 as agent: the four PII fields masked, served vs unrestricted (which returns them unmasked)',
     arms: async () => [

@@ -51,10 +51,19 @@ export async function startServers(databaseUrl: string, noRlsUrl: string): Promi
     return {
       url,
       async capture(arm, work) {
+        const collect = async () => {
+          const reply = await ask(arm, { type: 'collect' });
+          return reply.type === 'captured' ? reply.statements : [];
+        };
+        // Requests of the last load can still be running (up to its slowest latency): wait for a quiet second.
+        for (let i = 0; i < 30; i++) {
+          await ask(arm, { type: 'capture' });
+          await new Promise((r) => setTimeout(r, 1000));
+          if ((await collect()).length === 0) break;
+        }
         await ask(arm, { type: 'capture' });
         await work();
-        const reply = await ask(arm, { type: 'collect' });
-        return reply.type === 'captured' ? reply.statements : [];
+        return collect();
       },
       stop: () => stopAll([...children.values()]),
     };
