@@ -6,6 +6,7 @@ import { articleReadPredicate } from '../../authz/predicates';
 import type { Viewer } from '../../authz/viewer';
 import type { Page } from '../../lib/pagination';
 import { groupLoader, pageLoader, rowLoader, type LoaderContext } from '../../server/tenant-loaders';
+import { afterPosition } from '../keyset';
 import { articleColumns, articlesByIds, type ArticleRow } from './article.repo';
 import { attachmentsByIds, attachmentsOfArticles, relatedOfArticles } from './links.repo';
 import { categoriesByIds, childCategories, rootCategories, spacesByIds, type CategoryRow } from './structure.repo';
@@ -24,7 +25,7 @@ function articlePagesOfCategories(tx: Tx, viewer: Viewer, categoryIds: readonly 
       eq(articles.tenantId, categories.tenantId),
       eq(articles.categoryId, categories.id),
       articleReadPredicate(viewer, articles),
-      page.after ? sql`(${articles.createdAt}, ${articles.id}) < (${page.after.at}::timestamptz, ${page.after.id}::uuid)` : undefined,
+      afterPosition(articles, page.after),
     )!,
     orderBy: ['createdAt', 'id'],
     limit: page.limit + 1,
