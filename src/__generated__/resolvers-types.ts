@@ -790,8 +790,26 @@ export type Customer = Node & {
   phone?: Maybe<Scalars['String']['output']>;
   /** The team that looks after the customer. */
   team?: Maybe<Team>;
+  /**
+   * This customer's tickets that the viewer may read, newest first (ties by id). `status` keeps those in the
+   * listed statuses (an empty list keeps none); `first` is 1 to 100; `after` takes an `endCursor` of this
+   * field. Needs TICKET_READ besides CUSTOMER_READ: without it the field is null with FORBIDDEN, and the rest
+   * of the customer is still answered.
+   */
+  tickets?: Maybe<TicketConnection>;
   tier: CustomerTier;
   updatedAt: Scalars['DateTime']['output'];
+};
+
+
+/**
+ * A customer. Phone, e-mail, ID number and address are encrypted at rest (AES-256-GCM under the tenant's
+ * data key) and shown full, masked or not at all by the viewer's PII permissions.
+ */
+export type CustomerTicketsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<Array<TicketStatus>>;
 };
 
 export type CustomerConnection = {
@@ -3127,6 +3145,7 @@ export type CustomerResolvers<ContextType = RequestContext, ParentType extends R
   owner?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   team?: Resolver<Maybe<ResolversTypes['Team']>, ParentType, ContextType>;
+  tickets?: Resolver<Maybe<ResolversTypes['TicketConnection']>, ParentType, ContextType, RequireFields<CustomerTicketsArgs, 'first'>>;
   tier?: Resolver<ResolversTypes['CustomerTier'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;

@@ -2,9 +2,10 @@ import DataLoader from 'dataloader';
 import type { Viewer } from '../../authz/viewer';
 import type { Tx } from '../../db/client';
 import type { RequestContext } from '../../server/context';
+import { pageLoader } from '../../server/tenant-loaders';
 import { feedbackByIds, feedbackOfTickets } from '../feedback/feedback.repo';
 import { teamsByIds } from '../access/team.repo';
-import { articleLinksOfTickets, ticketsByIds } from '../tickets/ticket.repo';
+import { articleLinksOfTickets, ticketPagesOfCustomers, ticketsByIds } from '../tickets/ticket.repo';
 import { contactsByIds, contactsOfCustomers } from './contact.repo';
 import { customersByIds } from './customer.repo';
 import { RequestKeyRing } from './pii.service';
@@ -48,14 +49,17 @@ export function groupLoader<T>(ctx: RequestContext, batch: Batch<T>, parentOf: (
   );
 }
 
-/** The CRM's loaders: customers, their contacts, teams, tickets with their articles and feedback. */
+/** The CRM's loaders: customers, their contacts and tickets, teams, tickets with their articles and feedback. */
 export function crmLoaders(ctx: RequestContext) {
+  const ticket = rowLoader(ctx, ticketsByIds);
   return {
     customer: rowLoader(ctx, customersByIds),
     customerContact: rowLoader(ctx, contactsByIds),
     contactsByCustomer: groupLoader(ctx, contactsOfCustomers, (c) => c.customerId),
+    /** Keyed by customer and page shape: every customer on a page asking the same page is one statement. */
+    ticketsOfCustomer: pageLoader(ctx, ticketPagesOfCustomers, (rows) => rows.forEach((r) => ticket.prime(r.id, r))),
     team: rowLoader(ctx, (tx, _viewer, ids) => teamsByIds(tx, ids)),
-    ticket: rowLoader(ctx, ticketsByIds),
+    ticket,
     articleIdsByTicket: groupLoader(ctx, articleLinksOfTickets, (l) => l.ticketId),
     feedback: rowLoader(ctx, feedbackByIds),
     feedbackByTicket: groupLoader(ctx, feedbackOfTickets, (f) => f.ticketId),

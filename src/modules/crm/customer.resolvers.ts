@@ -5,6 +5,7 @@ import { addContact, editContact, removeContact } from './contact.service';
 import { CONTACT_PII, CUSTOMER_PII } from './customer.pii';
 import { createCustomer, customerById, customerPage, customersByContact, editCustomer } from './customer.service';
 import { openSealedField } from './pii.service';
+import { customerTicketPage } from '../tickets/ticket.service';
 
 const user = (ctx: RequestContext, id: string | null) => (id ? ctx.loaders.user.load(id).then((u) => u ?? null) : null);
 const team = (ctx: RequestContext, id: string | null) => (id ? ctx.loaders.team.load(id).then((t) => t ?? null) : null);
@@ -37,6 +38,7 @@ export const customerResolvers: Resolvers = {
       for (const contact of contacts) ctx.loaders.customerContact.prime(contact.id, contact);
       return contacts;
     },
+    tickets: (c, args, ctx) => customerTicketPage(ctx, c.id, args),
   },
   CustomerContact: {
     id: (c) => toGlobalId('CustomerContact', c.id),

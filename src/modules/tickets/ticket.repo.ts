@@ -1,10 +1,11 @@
-import { and, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../db/client';
-import { articles, ticketArticles, tickets } from '../../db/schema';
+import { lateralPages } from '../../db/lateral';
+import { articles, customers, ticketArticles, tickets } from '../../db/schema';
 import { articleReadPredicate, ticketReadPredicate } from '../../authz/predicates';
 import type { Viewer } from '../../authz/viewer';
-import type { Page } from '../../lib/pagination';
-import { keyset } from '../keyset';
+import type { Page, Position } from '../../lib/pagination';
+import { afterPosition, keyset } from '../keyset';
 
 const columns = {
   id: tickets.id,
@@ -37,6 +38,33 @@ const filterSql = (f: TicketFilter): SQL | undefined =>
 export async function listTickets(tx: Tx, viewer: Viewer, page: Page, filter: TicketFilter = {}) {
   const k = keyset(tickets, page, and(ticketReadPredicate(viewer), filterSql(filter))!);
   return tx.select({ ...columns, cursorAt: k.cursorAt }).from(tickets).where(k.where).orderBy(...k.orderBy).limit(k.limit);
+}
+
+/** A page of one customer's tickets; `status` null is every status, [] none. */
+export type CustomerTicketPage = { limit: number; after: Position | null; status: string[] | null };
+
+/**
+ * A page of readable tickets (newest first) for each of many customers, in one statement however many
+ * customers: a LATERAL join that walks tickets_customer_idx per customer, with the policy's predicate
+ * inside it, so a ticket the viewer may not read is never fetched and never shows in hasNextPage.
+ */
+export async function ticketPagesOfCustomers(tx: Tx, viewer: Viewer, customerIds: readonly string[], page: CustomerTicketPage) {
+  return lateralPages<TicketRow & { cursorAt: string }>(tx, {
+    parent: customers,
+    parentId: customers.id,
+    parentIds: customerIds,
+    child: tickets,
+    childColumns: { ...columns, cursorAt: sql`${tickets.createdAt}::text` },
+    childWhere: and(
+      eq(tickets.tenantId, customers.tenantId),
+      eq(tickets.customerId, customers.id),
+      ticketReadPredicate(viewer),
+      page.status ? inArray(tickets.status, page.status) : undefined,
+      afterPosition(tickets, page.after),
+    )!,
+    orderBy: ['createdAt', 'id'],
+    limit: page.limit + 1,
+  });
 }
 
 export async function ticketsByIds(tx: Tx, viewer: Viewer, ids: readonly string[], opts: { lock?: boolean } = {}): Promise<TicketRow[]> {

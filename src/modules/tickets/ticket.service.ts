@@ -34,6 +34,24 @@ export async function ticketPage(ctx: RequestContext, args: { filter?: FilterInp
   return toConnection(rows, page);
 }
 
+export const CUSTOMER_TICKETS_DEFAULT = 5;
+
+/**
+ * One customer's tickets as a connection. The page is parsed here (first 1..100, cursor bound to this
+ * list) and the rows come from a loader that answers every customer of the parent page in one statement;
+ * `status` is sorted and de-duplicated so that customers asking the same set share that statement.
+ */
+export async function customerTicketPage(
+  ctx: RequestContext,
+  customerId: string,
+  args: { first?: number | null; after?: string | null; status?: readonly string[] | null },
+) {
+  const page = parsePage({ first: args.first ?? CUSTOMER_TICKETS_DEFAULT, after: args.after }, 'Customer.tickets');
+  const status = args.status ? [...new Set(args.status)].sort() : null;
+  const rows = await ctx.loaders.ticketsOfCustomer.load({ parentId: customerId, page: { limit: page.limit, after: page.after, status } });
+  return toConnection(rows, page);
+}
+
 export async function ticketById(ctx: RequestContext, id: string): Promise<TicketRow | null> {
   return (await ctx.loaders.ticket.load(id)) ?? null;
 }
