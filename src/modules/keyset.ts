@@ -1,5 +1,7 @@
 import { and, desc, sql, type SQL } from 'drizzle-orm';
-import type { PgColumn } from 'drizzle-orm/pg-core';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Tx } from '../db/client';
+import { lateralPages } from '../db/lateral';
 import type { Page, Position } from '../lib/pagination';
 
 type KeysetColumns = { createdAt: PgColumn; id: PgColumn };
@@ -17,4 +19,32 @@ export function keyset(columns: KeysetColumns, page: Page, predicate: SQL) {
     limit: page.limit + 1,
     cursorAt: sql<string>`${columns.createdAt}::text`,
   };
+}
+
+/**
+ * The same newest-first keyset page, one per parent in one statement (a LATERAL join, db/lateral.ts):
+ * rows carry `parentId` and the cursor column `toConnection` expects. `childWhere` ties a child to its
+ * parent and must carry the policy's predicate; the position and the order are added here.
+ */
+export function keysetPages<T>(
+  tx: Tx,
+  opts: {
+    parent: PgTable;
+    parentId: PgColumn;
+    parentIds: readonly string[];
+    child: PgTable & KeysetColumns;
+    childColumns: Record<string, PgColumn | SQL> & KeysetColumns;
+    childWhere: SQL;
+    page: { limit: number; after: Position | null };
+  },
+): Promise<(T & { cursorAt: string; parentId: string })[]> {
+  const { page, child, ...rest } = opts;
+  return lateralPages<T & { cursorAt: string }>(tx, {
+    ...rest,
+    child,
+    childColumns: { ...opts.childColumns, cursorAt: sql`${child.createdAt}::text` },
+    childWhere: and(opts.childWhere, afterPosition(child, page.after))!,
+    orderBy: ['createdAt', 'id'],
+    limit: page.limit + 1,
+  });
 }

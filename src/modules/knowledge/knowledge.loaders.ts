@@ -1,12 +1,11 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Tx } from '../../db/client';
-import { lateralPages } from '../../db/lateral';
 import { articles, categories } from '../../db/schema';
 import { articleReadPredicate } from '../../authz/predicates';
 import type { Viewer } from '../../authz/viewer';
 import type { Page } from '../../lib/pagination';
 import { groupLoader, pageLoader, rowLoader, type LoaderContext } from '../../server/tenant-loaders';
-import { afterPosition } from '../keyset';
+import { keysetPages } from '../keyset';
 import { articleColumns, articlesByIds, type ArticleRow } from './article.repo';
 import { attachmentsByIds, attachmentsOfArticles, relatedOfArticles } from './links.repo';
 import { categoriesByIds, childCategories, rootCategories, spacesByIds, type CategoryRow } from './structure.repo';
@@ -15,20 +14,14 @@ import { latestVersions, versionPages, versionsByIds } from './version.repo';
 
 /** A page of the readable articles filed in each category, newest first, in one statement. */
 function articlePagesOfCategories(tx: Tx, viewer: Viewer, categoryIds: readonly string[], page: Page) {
-  return lateralPages<ArticleRow & { cursorAt: string }>(tx, {
+  return keysetPages<ArticleRow>(tx, {
     parent: categories,
     parentId: categories.id,
     parentIds: categoryIds,
     child: articles,
-    childColumns: { ...articleColumns, cursorAt: sql`${articles.createdAt}::text` },
-    childWhere: and(
-      eq(articles.tenantId, categories.tenantId),
-      eq(articles.categoryId, categories.id),
-      articleReadPredicate(viewer, articles),
-      afterPosition(articles, page.after),
-    )!,
-    orderBy: ['createdAt', 'id'],
-    limit: page.limit + 1,
+    childColumns: articleColumns,
+    childWhere: and(eq(articles.tenantId, categories.tenantId), eq(articles.categoryId, categories.id), articleReadPredicate(viewer, articles))!,
+    page,
   });
 }
 

@@ -1,11 +1,10 @@
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../db/client';
-import { lateralPages } from '../../db/lateral';
 import { articles, customers, ticketArticles, tickets } from '../../db/schema';
 import { articleReadPredicate, ticketReadPredicate } from '../../authz/predicates';
 import type { Viewer } from '../../authz/viewer';
 import type { Page, Position } from '../../lib/pagination';
-import { afterPosition, keyset } from '../keyset';
+import { keyset, keysetPages } from '../keyset';
 
 const columns = {
   id: tickets.id,
@@ -49,21 +48,19 @@ export type CustomerTicketPage = { limit: number; after: Position | null; status
  * inside it, so a ticket the viewer may not read is never fetched and never shows in hasNextPage.
  */
 export async function ticketPagesOfCustomers(tx: Tx, viewer: Viewer, customerIds: readonly string[], page: CustomerTicketPage) {
-  return lateralPages<TicketRow & { cursorAt: string }>(tx, {
+  return keysetPages<TicketRow>(tx, {
     parent: customers,
     parentId: customers.id,
     parentIds: customerIds,
     child: tickets,
-    childColumns: { ...columns, cursorAt: sql`${tickets.createdAt}::text` },
+    childColumns: columns,
     childWhere: and(
       eq(tickets.tenantId, customers.tenantId),
       eq(tickets.customerId, customers.id),
       ticketReadPredicate(viewer),
       page.status ? inArray(tickets.status, page.status) : undefined,
-      afterPosition(tickets, page.after),
     )!,
-    orderBy: ['createdAt', 'id'],
-    limit: page.limit + 1,
+    page,
   });
 }
 
