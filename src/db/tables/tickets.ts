@@ -27,7 +27,8 @@ export const tickets = pgTable(
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
     index('tickets_page_idx').on(t.tenantId, t.createdAt, t.id),
-    index('tickets_customer_idx').on(t.tenantId, t.customerId, t.createdAt),
+    // With id: a customer's page (newest first, ties by id) stops after limit + 1 rows instead of sorting them all.
+    index('tickets_customer_idx').on(t.tenantId, t.customerId, t.createdAt, t.id),
     index('tickets_assignee_idx').on(t.tenantId, t.assigneeId, t.createdAt),
     index('tickets_team_idx').on(t.tenantId, t.teamId, t.createdAt),
     foreignKey({ columns: [t.tenantId, t.customerId], foreignColumns: [customers.tenantId, customers.id] }),
