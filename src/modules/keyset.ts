@@ -38,12 +38,11 @@ export function keysetPages<T>(
     page: { limit: number; after: Position | null };
   },
 ): Promise<(T & { cursorAt: string; parentId: string })[]> {
-  const { page, child, ...rest } = opts;
+  const { page, ...rest } = opts;
   return lateralPages<T & { cursorAt: string }>(tx, {
     ...rest,
-    child,
-    childColumns: { ...opts.childColumns, cursorAt: sql`${child.createdAt}::text` },
-    childWhere: and(opts.childWhere, afterPosition(child, page.after))!,
+    childColumns: { ...opts.childColumns, cursorAt: sql`${opts.child.createdAt}::text` },
+    childWhere: and(opts.childWhere, afterPosition(opts.child, page.after))!,
     orderBy: ['createdAt', 'id'],
     limit: page.limit + 1,
   });

@@ -34,7 +34,8 @@ export async function ticketPage(ctx: RequestContext, args: { filter?: FilterInp
   return toConnection(rows, page);
 }
 
-export const CUSTOMER_TICKETS_DEFAULT = 5;
+/** The schema's default for Customer.tickets(first:), for an explicit null. */
+const CUSTOMER_TICKETS_DEFAULT = 5;
 
 /**
  * One customer's tickets as a connection. The page is parsed here (first 1..100, cursor bound to this
