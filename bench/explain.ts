@@ -30,9 +30,10 @@ const text = (n: PlanNode, key: string) => (typeof n[key] === 'string' ? (n[key]
 // The policy compares tenant_id with the value of its InitPlan, shown as a numbered parameter; the
 // application's own predicates carry bound values, which EXPLAIN prints as literals.
 const TENANT_PARAM = /tenant_id = \$\d+/;
-// In an index condition, also equality with the tenant of a row already checked (a join or correlated
-// subquery on tenant_id), where the planner evaluates the policy as a one-time filter above the scan.
-const TENANT_IN_INDEX = /tenant_id = (\$\d+|\w+\.tenant_id)/;
+// In an index condition, also the application's own tenant predicate (a literal) or equality with the
+// tenant of a row already checked (a join or correlated subquery): the planner then evaluates the
+// policy's comparison once, as a one-time filter above the scan.
+const TENANT_IN_INDEX = /tenant_id = (\$\d+|\w+\.tenant_id|'[0-9a-f-]{36}'::uuid)/;
 
 function walk(node: PlanNode, out: { scans: ScanSummary[]; initPlans: PlanNode[] }) {
   if (node['Parent Relationship'] === 'InitPlan' && /warden_current_tenant|app\.tenant_id/.test(JSON.stringify(node))) out.initPlans.push(node);

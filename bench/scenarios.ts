@@ -36,7 +36,7 @@ const userId = async (ctx: BenchContext, local: string) =>
 const S1_QUERY = '{ articles(first: 50) { edges { node { id title kind classification status author { displayName } } } } }';
 
 const s2Query = (first: number) => `{ customers(first: ${first}) { edges { node {
-  id name company tier phone email idNumber address team { name } } } } }`;
+  id name company tier phone email idNumber address team { name } tickets(first: 3) { edges { node { id subject status priority } } } } } } }`;
 
 const s3Query = (categories: number, articles: number) => `{ categories(first: ${categories}) { edges { node { name articles(first: ${articles}) { edges { node {
   title author { displayName } tags { name } latestVersion { version change } } } } } } } }`;
@@ -60,7 +60,7 @@ const S4_AUDITED = 'arm-A-audited';
 const S4_UNAUDITED = 'arm-B-no-audit';
 
 const s1 = (label: string, server: ArmServer, user = 'agent'): ArmSpec => ({ label, server, user, body: () => gql(S1_QUERY) });
-const s3 = (label: string, server: ArmServer, c = 2, a = 3): ArmSpec => ({ label, server, user: 'lead', body: () => gql(s3Query(c, a)) });
+const s3 = (label: string, server: ArmServer, c = 3, a = 4): ArmSpec => ({ label, server, user: 'lead', body: () => gql(s3Query(c, a)) });
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -71,7 +71,7 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     id: 'S2',
-    title: 'customers(first: 100), four PII fields in full and team, as lead: served vs unrestricted',
+    title: 'customers(first: 100), four PII fields in full, team and tickets(first: 3), as lead: served vs unrestricted',
     arms: async () => [
       { label: 'authorized (full PII)', server: 'authorized', user: 'lead', body: () => gql(s2Query(100)) },
       { label: 'unrestricted', server: 'unrestricted', user: 'lead', body: () => gql(s2Query(100)) },
@@ -106,7 +106,7 @@ export const SCENARIOS: Scenario[] = [
   {
     id: 'S3',
     title: 'categories(first: N) → articles(first: M) → author, tags, latestVersion, as lead: N, M = 3, 4 vs every first doubled',
-    arms: async () => [s3('categories 2 × articles 3', 'authorized'), s3('categories 4 × articles 6', 'authorized', 4, 6)],
+    arms: async () => [s3('categories 3 × articles 4', 'authorized'), s3('categories 6 × articles 8', 'authorized', 6, 8)],
     budget: { maxStatements: 6, sameStatements: true },
   },
   {

@@ -27,6 +27,9 @@ export async function startServers(databaseUrl: string, noRlsUrl: string): Promi
     WARDEN_SEED_DEMO: 'never',
     WARDEN_DATA_DIR: 'memory://',
     LOG_LEVEL: 'error',
+    // S2 (100 customers with their tickets) and S3 with every first doubled are over the default query
+    // cost limit (5000); every arm gets the same higher limit.
+    WARDEN_MAX_COST: '30000',
   };
   const children = new Map<ArmServer, ChildProcess>();
   const start = (arm: ArmServer) =>
