@@ -121,8 +121,11 @@ export class Detector {
       on conflict do nothing`);
     const [state] = await queryRows<{ last_seq: number; head: number | null }>(
       tx,
-      sql`select d.last_seq, (select max(seq) from audit_events) as head from detection_state d for update of d`,
+      // SKIP LOCKED: every instance hears every commit; while one evaluates the tenant the others skip
+      // instead of queueing to find nothing new. The one evaluating hears the same commits and runs again.
+      sql`select d.last_seq, (select max(seq) from audit_events) as head from detection_state d for update of d skip locked`,
     );
+    if (!state) return { alerts: [], more: false };
     const after = Number(state.last_seq);
     const head = state.head === null ? after : Number(state.head);
     if (head <= after) return { alerts: [], more: false };
