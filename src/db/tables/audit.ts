@@ -2,6 +2,22 @@ import { bigint, customType, index, jsonb, pgTable, primaryKey, text, timestamp,
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
+/** What an audit event says: the columns of the log and of the outbox that feeds it. */
+const eventColumns = () => ({
+  tenantId: uuid('tenant_id').notNull(),
+  occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
+  actorId: uuid('actor_id'),
+  sessionId: uuid('session_id'),
+  action: text('action').notNull(),
+  resourceType: text('resource_type'),
+  resourceIds: uuid('resource_ids').array().notNull().default([]),
+  field: text('field'),
+  /** ALLOWED, DENIED, FAILED */
+  outcome: text('outcome').notNull(),
+  detail: jsonb('detail').notNull().default({}),
+  requestId: text('request_id'),
+});
+
 /**
  * Append-only, hash-chained audit log. `seq` and `hash` are assigned by the database trigger
  * (drizzle/0001_security.sql) under a per-tenant lock; the application role may only INSERT and SELECT.
@@ -9,19 +25,8 @@ const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () =>
 export const auditEvents = pgTable(
   'audit_events',
   {
-    tenantId: uuid('tenant_id').notNull(),
+    ...eventColumns(),
     seq: bigint('seq', { mode: 'number' }).notNull().default(0),
-    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
-    actorId: uuid('actor_id'),
-    sessionId: uuid('session_id'),
-    action: text('action').notNull(),
-    resourceType: text('resource_type'),
-    resourceIds: uuid('resource_ids').array().notNull().default([]),
-    field: text('field'),
-    /** ALLOWED, DENIED, FAILED */
-    outcome: text('outcome').notNull(),
-    detail: jsonb('detail').notNull().default({}),
-    requestId: text('request_id'),
     prevHash: bytea('prev_hash'),
     hash: bytea('hash'),
   },
@@ -42,15 +47,5 @@ export const auditEvents = pgTable(
  */
 export const auditOutbox = pgTable('audit_outbox', {
   id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-  tenantId: uuid('tenant_id').notNull(),
-  occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
-  actorId: uuid('actor_id'),
-  sessionId: uuid('session_id'),
-  action: text('action').notNull(),
-  resourceType: text('resource_type'),
-  resourceIds: uuid('resource_ids').array().notNull().default([]),
-  field: text('field'),
-  outcome: text('outcome').notNull(),
-  detail: jsonb('detail').notNull().default({}),
-  requestId: text('request_id'),
+  ...eventColumns(),
 });
