@@ -52,10 +52,17 @@ export async function run(load: Load, seconds: number, connections: number): Pro
   };
 }
 
+type GraphQLReply<T> = { data?: T; errors?: unknown[]; extensions?: { counters?: { statements?: number; ruleEvaluations?: number } } };
+
+/** One GraphQL request over HTTP (a JSON body as sent), with a bearer token if there is one. */
+export async function post<T = unknown>(url: string, token: string | null, body: string): Promise<GraphQLReply<T>> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body });
+  return (await res.json()) as GraphQLReply<T>;
+}
+
 /** One request outside the load, in test mode: its SQL statement count and its data, to check the arm works. */
 export async function probe(url: string, token: string, body: string): Promise<{ statements: number; ruleEvaluations: number; data: unknown; errors: unknown[] }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
-  const json = (await res.json()) as { data?: unknown; errors?: unknown[]; extensions?: { counters?: { statements?: number; ruleEvaluations?: number } } };
+  const json = await post(url, token, body);
   const statements = json.extensions?.counters?.statements;
   if (typeof statements !== 'number') throw new Error('The server reported no statement counter: benchmark servers run with NODE_ENV=test');
   return { statements, ruleEvaluations: json.extensions?.counters?.ruleEvaluations ?? 0, data: json.data, errors: json.errors ?? [] };

@@ -1,4 +1,5 @@
 import postgres from 'postgres';
+import { databaseNameOf, withDatabaseName } from '../src/db/url';
 
 /**
  * The S6 comparison database: a fresh copy of the benchmark database (CREATE DATABASE … TEMPLATE) with
@@ -7,11 +8,9 @@ import postgres from 'postgres';
  */
 export async function prepareNoRlsCopy(url: string): Promise<{ url: string; copiedMs: number }> {
   const started = Date.now();
-  const source = decodeURIComponent(new URL(url).pathname.slice(1));
+  const source = databaseNameOf(url);
   const copy = `${source}_norls`;
-  const server = new URL(url);
-  server.pathname = '/postgres';
-  const admin = postgres(server.toString(), { max: 1, onnotice: () => {} });
+  const admin = postgres(withDatabaseName(url, 'postgres'), { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`drop database if exists ${copy} with (force)`);
     // FILE_COPY: a plain file copy after a checkpoint, much faster than WAL-logging every block.
@@ -19,9 +18,8 @@ export async function prepareNoRlsCopy(url: string): Promise<{ url: string; copi
   } finally {
     await admin.end();
   }
-  const target = new URL(url);
-  target.pathname = `/${copy}`;
-  const db = postgres(target.toString(), { max: 1, onnotice: () => {} });
+  const target = withDatabaseName(url, copy);
+  const db = postgres(target, { max: 1, onnotice: () => {} });
   try {
     const tables = await db<{ name: string }[]>`
       select quote_ident(relname) as name from pg_class
@@ -32,5 +30,5 @@ export async function prepareNoRlsCopy(url: string): Promise<{ url: string; copi
   } finally {
     await db.end();
   }
-  return { url: target.toString(), copiedMs: Date.now() - started };
+  return { url: target, copiedMs: Date.now() - started };
 }

@@ -6,11 +6,12 @@ import { sql } from 'drizzle-orm';
 import { createDatabase } from '../src/db/client';
 import { queryRows } from '../src/db/rows';
 import { withTenantTx } from '../src/db/tenant-tx';
+import { findTenantBySlug } from '../src/modules/identity/identity.repo';
 import { DATASET_PASSWORD } from '../src/db/seed/dataset/generate';
 import { SIZES } from '../src/db/seed/dataset/sizes';
 import { benchConfig } from './config';
 import { prepareBenchDatabase } from './database';
-import { median, probe, run, type Sample } from './load';
+import { median, post, probe, run, type Sample } from './load';
 import { SCENARIOS, type ArmSpec, type BenchContext } from './scenarios';
 import type { ArmServer } from './arms';
 import { startServers, type Servers } from './servers';
@@ -28,12 +29,10 @@ type ArmResult = {
 };
 
 async function login(url: string, tenant: string, email: string): Promise<string> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: 'mutation($i: LoginInput!) { login(input: $i) { accessToken } }', variables: { i: { tenant, email, password: DATASET_PASSWORD } } }),
-  });
-  const json = (await res.json()) as { data?: { login: { accessToken: string } }; errors?: unknown };
+  const json = await post<{ login: { accessToken: string } }>(url, null, JSON.stringify({
+    query: 'mutation($i: LoginInput!) { login(input: $i) { accessToken } }',
+    variables: { i: { tenant, email, password: DATASET_PASSWORD } },
+  }));
   if (!json.data) throw new Error(`login as ${email} failed: ${JSON.stringify(json.errors)}`);
   return json.data.login.accessToken;
 }
@@ -70,7 +69,7 @@ async function main() {
   const database = await createDatabase({ url: cfg.databaseUrl, max: 2 });
   let servers: Servers | undefined;
   try {
-    const tenantId = (await withTenantTx(database.db, null, (tx) => queryRows<{ id: string }>(tx, sql`select id::text as id from tenants where slug = ${prepared.tenantSlug}`)))[0].id;
+    const tenantId = (await withTenantTx(database.db, null, (tx) => findTenantBySlug(tx, prepared.tenantSlug))).id;
     const ctx: BenchContext = { db: database.db, tenantId, slug: prepared.tenantSlug };
     servers = await startServers(cfg.databaseUrl, noRls.url);
     const tokens = new Map<string, { token: string; at: number }>();

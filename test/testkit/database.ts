@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { createDatabase, type Database } from '../../src/db/client';
 import { migrate } from '../../src/db/migrate';
+import { withDatabaseName } from '../../src/db/url';
 import { pgliteDump, templates } from './templates';
 
 /**
@@ -23,13 +24,12 @@ export async function createTestDatabase(opts: { demo?: boolean } = {}): Promise
   const name = `warden_t_${randomBytes(6).toString('hex')}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(source ? `create database ${name} template ${source}` : `create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = await createDatabase({ url: url.toString(), max: 5 });
+  const url = withDatabaseName(serverUrl, name);
+  const database = await createDatabase({ url, max: 5 });
   if (!source) await migrate(database);
   return {
     database,
-    url: url.toString(),
+    url,
     seeded,
     async drop() {
       await database.close();

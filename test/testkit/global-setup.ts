@@ -5,6 +5,7 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { createDatabase, type Database } from '../../src/db/client';
 import { migrate } from '../../src/db/migrate';
+import { withDatabaseName } from '../../src/db/url';
 import { seedDemo } from '../../src/db/seed/demo';
 import { MasterKeys } from '../../src/crypto/master-key';
 import { TEMPLATE_ENV, type Templates } from './templates';
@@ -27,9 +28,9 @@ export default async function globalSetup(): Promise<void> {
     const demo = `warden_tpl_${id}_demo`;
     try {
       await admin.unsafe(`create database ${bare}`);
-      await prepare(await createDatabase({ url: withDatabase(serverUrl, bare), max: 2 }), async () => {});
+      await using(withDatabaseName(serverUrl, bare), (d) => migrate(d));
       await admin.unsafe(`create database ${demo} template ${bare}`);
-      await prepare(await createDatabase({ url: withDatabase(serverUrl, demo), max: 2 }), async (d) => void (await seedDemo(d.db, masters)), false);
+      await using(withDatabaseName(serverUrl, demo), (d) => seedDemo(d.db, masters));
     } finally {
       await admin.end();
     }
@@ -53,17 +54,12 @@ export default async function globalSetup(): Promise<void> {
   process.env[TEMPLATE_ENV] = JSON.stringify(templates);
 }
 
-async function prepare(database: Database, work: (d: Database) => Promise<void>, migrateFirst = true): Promise<void> {
+/** Open the database at `url`, do `work`, close it. */
+async function using(url: string, work: (d: Database) => Promise<unknown>): Promise<void> {
+  const database = await createDatabase({ url, max: 2 });
   try {
-    if (migrateFirst) await migrate(database);
     await work(database);
   } finally {
     await database.close();
   }
 }
-
-export const withDatabase = (serverUrl: string, name: string): string => {
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-};

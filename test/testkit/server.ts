@@ -16,8 +16,7 @@ import { setLogLevel } from '../../src/lib/logger';
 import { SEALED_TABLES } from '../../src/modules/crm/customer.pii';
 import { startApp, type App } from '../../src/server/app';
 import type { Services } from '../../src/server/services';
-import { sql } from 'drizzle-orm';
-import { queryRows } from '../../src/db/rows';
+import { findTenantBySlug } from '../../src/modules/identity/identity.repo';
 import { withTenantTx } from '../../src/db/tenant-tx';
 import { createTestDatabase } from './database';
 import { GraphQLClient } from './client';
@@ -63,7 +62,7 @@ async function servicesFor(config: Config, database: Database, keysFrom?: Servic
 }
 
 const demoTenantId = async (database: Database): Promise<string> =>
-  (await withTenantTx(database.db, null, (tx) => queryRows<{ id: string }>(tx, sql`select id from tenants where slug = 'acme'`)))[0].id;
+  (await withTenantTx(database.db, null, (tx) => findTenantBySlug(tx, 'acme'))).id;
 
 /** A running Warden on a fresh database with the demo tenant, on a random port. */
 export async function createTestServer(opts: { env?: Record<string, string>; seed?: boolean } = {}): Promise<TestServer> {
