@@ -255,7 +255,7 @@ export type AccessStepKind =
   | 'ROLE'
   /** A role holds the permission, but its scope does not cover the resource. */
   | 'SCOPE'
-  /** The role may read only PUBLISHED articles; this one is a draft, in review or archived. */
+  /** The article is a draft, in review or archived: reading it also needs ARTICLE_WRITE or ARTICLE_PUBLISH on it, which no role or grant gives. */
   | 'STATUS';
 
 export type AddAttachmentInput = {

@@ -37,14 +37,15 @@ export type ResourceColumns = {
   ownerId?: PgColumn;
   teamId?: PgColumn;
   spaceId?: PgColumn;
-  status?: PgColumn;
+  /** A column, or a constant (a version is decided as a draft). */
+  status?: PgColumn | SQL;
 };
 
 export type Step =
   | { kind: 'ROLE'; roleKey: string; scope: Scope; allowed: true }
   | { kind: 'SCOPE'; roleKey: string; scope: Scope; allowed: false }
   | { kind: 'CLASSIFICATION'; roleKey: string; clearance: Classification; classification: string; allowed: boolean }
-  | { kind: 'STATUS'; roleKey: string; status: string; allowed: false }
+  | { kind: 'STATUS'; status: string; allowed: false }
   | { kind: 'GRANT'; grantId: string; via: Grant['via']; expiresAt: Date; allowed: true }
   | { kind: 'NO_ROLE'; allowed: false };
 
@@ -66,12 +67,21 @@ function scopeCovers(state: DecisionState, scope: Scope, r: Resource): boolean {
 const clearanceCovers = (clearance: Classification, classification: string) =>
   classification !== 'RESTRICTED' && classificationRank(classification) >= 0 && classificationRank(classification) <= classificationRank(clearance);
 
-/** Drafts, articles in review and archived ones are seen by roles that write or publish, not by readers. */
-export const seesUnpublished = (permissions: ReadonlySet<Permission>): boolean => permissions.has('ARTICLE_WRITE') || permissions.has('ARTICLE_PUBLISH');
+/**
+ * The workflow rule, the one place where one permission needs another on the same record: an article
+ * that is not PUBLISHED (a draft, in review, archived) is read by those who also write or publish it.
+ * Each permission is decided on its own (any assignment or grant may give it), so permissions add up:
+ * ARTICLE_READ from one role and ARTICLE_WRITE from another, or ARTICLE_WRITE through a grant, show the
+ * draft; a read grant alone on a draft does not.
+ */
+export const EDITOR_PERMISSIONS: readonly Permission[] = ['ARTICLE_WRITE', 'ARTICLE_PUBLISH'];
+const needsEditor = (permission: Permission, r: { type: string; status?: string | null }) =>
+  permission === 'ARTICLE_READ' && r.type === 'Article' && r.status != null && r.status !== 'PUBLISHED';
 
 const liveGrants = (state: DecisionState, permission: Permission) => state.grants.filter((g) => g.permission === permission && g.expiresAt.getTime() > state.at.getTime());
 
-export function explain(state: DecisionState, permission: Permission, r: Resource): Decision {
+/** One permission on one resource: a role assignment (scope, clearance) or a live grant. */
+function explainOne(state: DecisionState, permission: Permission, r: Resource): Decision {
   const chain: Step[] = [];
   for (const a of state.assignments) {
     if (!a.permissions.has(permission)) continue;
@@ -84,15 +94,21 @@ export function explain(state: DecisionState, permission: Permission, r: Resourc
       chain.push({ kind: 'CLASSIFICATION', roleKey: a.roleKey, clearance: a.clearance, classification: r.classification, allowed: ok });
       if (!ok) continue;
     }
-    if (r.status != null && r.status !== 'PUBLISHED' && !seesUnpublished(a.permissions)) {
-      chain.push({ kind: 'STATUS', roleKey: a.roleKey, status: r.status, allowed: false });
-      continue;
-    }
     return { allowed: true, chain: [{ kind: 'ROLE', roleKey: a.roleKey, scope: a.scope, allowed: true }, ...chain.filter((s) => s.allowed)] };
   }
   const grant = liveGrants(state, permission).find((g) => g.resourceId === r.id && g.resourceType === r.type);
   if (grant) return { allowed: true, chain: [{ kind: 'GRANT', grantId: grant.id, via: grant.via, expiresAt: grant.expiresAt, allowed: true }] };
   return { allowed: false, chain: chain.length ? chain : [{ kind: 'NO_ROLE', allowed: false }] };
+}
+
+export function explain(state: DecisionState, permission: Permission, r: Resource): Decision {
+  const decision = explainOne(state, permission, r);
+  if (!decision.allowed || !needsEditor(permission, r)) return decision;
+  for (const editor of EDITOR_PERMISSIONS) {
+    const e = explainOne(state, editor, r);
+    if (e.allowed) return { allowed: true, chain: [...decision.chain, ...e.chain] };
+  }
+  return { allowed: false, chain: [...decision.chain, { kind: 'STATUS', status: r.status!, allowed: false }] };
 }
 
 export const can = (state: DecisionState, permission: Permission, r: Resource): boolean => explain(state, permission, r).allowed;
@@ -119,16 +135,13 @@ function scopeSql(state: DecisionState, scope: Scope, cols: ResourceColumns): SQ
 
 const scopeKey = (s: Scope) => ('id' in s ? `${s.type}:${s.id}` : s.type);
 
-/**
- * The rows of `cols.type` on which the user holds `permission`, as one SQL condition: the same rule as
- * `can`, so that a list, a count and a lookup never contain a row `can` refuses, nor miss one it allows.
- */
-export function predicate(state: DecisionState, permission: Permission, cols: ResourceColumns): SQL {
-  // Per scope (and whether it sees unpublished articles), the highest clearance an assignment gives there.
+/** The rows of `cols.type` on which one permission is held (explainOne in SQL), without the tenant condition. */
+function predicateOne(state: DecisionState, permission: Permission, cols: ResourceColumns): SQL | undefined {
+  // Per scope, the highest clearance an assignment gives there: one term per scope.
   const best = new Map<string, Assignment>();
   for (const a of state.assignments) {
     if (!a.permissions.has(permission)) continue;
-    const key = `${scopeKey(a.scope)}|${seesUnpublished(a.permissions)}`;
+    const key = scopeKey(a.scope);
     const prev = best.get(key);
     if (!prev || classificationRank(a.clearance) > classificationRank(prev.clearance)) best.set(key, a);
   }
@@ -137,14 +150,29 @@ export function predicate(state: DecisionState, permission: Permission, cols: Re
     const where = scopeSql(state, a.scope, cols);
     if (!where) continue;
     const cleared = classificationsUpTo(a.clearance).filter((c) => c !== 'RESTRICTED');
-    const published = cols.status && !seesUnpublished(a.permissions) ? eq(cols.status, 'PUBLISHED') : undefined;
-    terms.push(and(where, cols.classification ? inArray(cols.classification, cleared) : undefined, published)!);
+    terms.push(cols.classification ? and(where, inArray(cols.classification, cleared))! : where);
   }
   const granted = liveGrants(state, permission).filter((g) => g.resourceType === cols.type).map((g) => g.resourceId);
   // One array parameter, however many grants: ids are uuids from our own rows, so the literal is safe.
   if (granted.length) terms.push(sql`${cols.id} = any(${`{${[...new Set(granted)].join(',')}}`}::uuid[])`);
-  if (terms.length === 0) return sql`false`;
-  return and(eq(cols.tenantId, state.tenantId), terms.length === 1 ? terms[0] : or(...terms))!;
+  if (terms.length === 0) return undefined;
+  return terms.length === 1 ? terms[0] : or(...terms);
+}
+
+/**
+ * The rows of `cols.type` on which the user holds `permission`, as one SQL condition: the same rule as
+ * `can` (the workflow rule included), so that a list, a count and a lookup never contain a row `can`
+ * refuses, nor miss one it allows.
+ */
+export function predicate(state: DecisionState, permission: Permission, cols: ResourceColumns): SQL {
+  let held = predicateOne(state, permission, cols);
+  if (held && permission === 'ARTICLE_READ' && cols.type === 'Article' && cols.status) {
+    const editors = EDITOR_PERMISSIONS.map((p) => predicateOne(state, p, cols)).filter((t): t is SQL => t !== undefined);
+    const published = sql`${cols.status} = 'PUBLISHED'`;
+    held = and(held, editors.length ? or(published, ...editors) : published);
+  }
+  if (!held) return sql`false`;
+  return and(eq(cols.tenantId, state.tenantId), held)!;
 }
 
 /** How a user may see a field marked @sensitive at a level, on one row. */

@@ -1,8 +1,7 @@
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { articles } from '../db/schema';
-import { classificationsUpTo } from './permissions';
-import { can, holds, predicate, seesUnpublished, type Resource } from './policy';
+import { can, holds, predicate, type Resource } from './policy';
 import { articleColumns, RESOURCE_TYPES } from './resources';
 import type { DecisionState } from './viewer';
 
@@ -19,18 +18,18 @@ export const feedbackReadPredicate = (s: DecisionState): SQL => predicate(s, 'FE
 export const statsPredicate = (s: DecisionState): SQL => predicate(s, 'STATS_READ', RESOURCE_TYPES.Feedback.columns);
 
 /**
- * Versions hold unpublished states and past classifications: readable to a user who may read the
- * article, holds a role that writes or publishes, and is cleared for the version's own classification.
+ * Versions hold unpublished states and past classifications: a version is readable by a user who may
+ * read the article and who may read it as a draft at the version's own classification (the workflow
+ * rule: write or publish on it, each permission cleared for that classification).
  */
 export function articleVersionReadPredicate(s: DecisionState, article: Parameters<typeof articleColumns>[0], version: { classification: PgColumn }): SQL {
-  if (!seesUnpublished(s.permissions)) return sql`false`;
-  return and(articleReadPredicate(s, article), inArray(version.classification, classificationsUpTo(s.clearance).filter((c) => c !== 'RESTRICTED')))!;
+  const asDraft = { ...articleColumns(article), classification: version.classification, status: sql`'DRAFT'` };
+  return and(articleReadPredicate(s, article), predicate(s, 'ARTICLE_READ', asDraft))!;
 }
 
 /** The same rule as articleVersionReadPredicate, for one loaded version. */
-export function canReadArticleVersion(s: DecisionState, article: Resource, versionClassification: string): boolean {
-  return seesUnpublished(s.permissions) && can(s, 'ARTICLE_READ', article) && classificationsUpTo(s.clearance).filter((c) => c !== 'RESTRICTED').includes(versionClassification as never);
-}
+export const canReadArticleVersion = (s: DecisionState, article: Resource, versionClassification: string): boolean =>
+  can(s, 'ARTICLE_READ', article) && can(s, 'ARTICLE_READ', { ...article, classification: versionClassification, status: 'DRAFT' });
 
 /** Spaces, categories and tags: the knowledge base's structure, visible to every reader of the tenant. */
 export function knowledgeStructurePredicate(s: DecisionState, columns: { tenantId: PgColumn }): SQL {

@@ -35,14 +35,16 @@ describe('article policy: can() and the SQL predicates agree', () => {
   });
   afterAll(() => server.stop());
 
-  const viewerArb = fc.record({
+  // One to three tenant-wide roles: permissions add up across them (READ from one, WRITE from another).
+  const roleArb = fc.record({
     permissions: fc.subarray(['ARTICLE_READ', 'ARTICLE_WRITE', 'ARTICLE_PUBLISH', 'CUSTOMER_READ'] as Permission[]),
     clearance: fc.constantFrom(...ROLE_CLEARANCES),
   });
-  const viewerOf = (v: { permissions: Permission[]; clearance: (typeof ROLE_CLEARANCES)[number] }): Viewer => ({
+  const viewerArb = fc.array(roleArb, { minLength: 1, maxLength: 3 });
+  const viewerOf = (roles: { permissions: Permission[]; clearance: (typeof ROLE_CLEARANCES)[number] }[]): Viewer => ({
     tenantId: server.tenantId, userId: '00000000-0000-4000-8000-000000000000', sessionId: '00000000-0000-4000-8000-000000000000',
-    email: 'x@acme.test', permissions: new Set(v.permissions), clearance: v.clearance, roleKeys: ['r'], teamIds: [], grants: [], at: new Date(),
-    assignments: [{ id: 'a', roleId: 'r', roleKey: 'r', permissions: new Set(v.permissions), clearance: v.clearance, scope: { type: 'TENANT' } }],
+    email: 'x@acme.test', permissions: new Set(roles.flatMap((r) => r.permissions)), clearance: roles[0].clearance, roleKeys: ['r'], teamIds: [], grants: [], at: new Date(),
+    assignments: roles.map((r, i) => ({ id: `a${i}`, roleId: `r${i}`, roleKey: `r${i}`, permissions: new Set(r.permissions), clearance: r.clearance, scope: { type: 'TENANT' } })),
   });
 
   it('for articles', async () => {

@@ -56,7 +56,7 @@ describe('policy: SQL predicates and can() agree on random data', () => {
       grants: fc.array(
         fc.record({
           resource: fc.integer({ min: 0, max: 1000 }),
-          permission: fc.constantFrom<Permission>('ARTICLE_READ', 'CUSTOMER_READ', 'PII_READ_FULL'),
+          permission: fc.constantFrom<Permission>('ARTICLE_READ', 'ARTICLE_WRITE', 'ARTICLE_PUBLISH', 'CUSTOMER_READ', 'PII_READ_FULL'),
           // Some grants expired a moment ago, some expire a moment from now.
           offsetSeconds: fc.integer({ min: -3600, max: 3600 }).filter((s) => s !== 0),
           via: fc.constantFrom('USER' as const, 'TEAM' as const, 'ROLE' as const),

@@ -26,7 +26,7 @@ function describe(step: Step): string {
     case 'GRANT':
       return `time-bound grant (${step.via.toLowerCase()}) until ${step.expiresAt.toISOString()}`;
     case 'STATUS':
-      return `role ${step.roleKey} reads only published articles; this one is ${step.status}`;
+      return `the article is ${step.status}: reading it also needs ARTICLE_WRITE or ARTICLE_PUBLISH on it, and no role or grant gives either`;
     case 'NO_ROLE':
       return 'no role holds the permission, and no live grant covers this resource';
   }
