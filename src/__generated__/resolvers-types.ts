@@ -405,7 +405,8 @@ export type ArticleSearchEdge = {
   cursor: Scalars['String']['output'];
   node: Article;
   rank: Scalars['Float']['output'];
-  snippet: Scalars['String']['output'];
+  /** Decided like the body it comes from: null with MFA_REQUIRED on CONFIDENTIAL and RESTRICTED hits until the session has a fresh second factor. */
+  snippet?: Maybe<Scalars['String']['output']>;
 };
 
 /** Counts among the matches the viewer may read. */
@@ -426,7 +427,8 @@ export type ArticleStatus =
 export type ArticleVersion = Node & {
   __typename?: 'ArticleVersion';
   article?: Maybe<Article>;
-  body: Scalars['String']['output'];
+  /** Decided like the article's body, at the higher of the version's and the article's classification. */
+  body?: Maybe<Scalars['String']['output']>;
   category?: Maybe<Category>;
   change: ArticleChange;
   /** Fields that differ from the previous version (every field for the first). */
@@ -818,7 +820,7 @@ export type CustomerConnection = {
   pageInfo: PageInfo;
 };
 
-/** A person at a customer; phone and e-mail encrypted and masked like the customer's own. */
+/** A person at a customer; phone and e-mail encrypted, and shown full, masked or not at all exactly as that customer's own. */
 export type CustomerContact = Node & {
   __typename?: 'CustomerContact';
   createdAt: Scalars['DateTime']['output'];
@@ -2762,11 +2764,24 @@ export type AuthDirectiveArgs = {
 
 export type AuthDirectiveResolver<Result, Parent, ContextType = RequestContext, Args = AuthDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type DerivedFromDirectiveArgs = {
+  field: Scalars['String']['input'];
+  via?: Maybe<Scalars['String']['input']>;
+};
+
+export type DerivedFromDirectiveResolver<Result, Parent, ContextType = RequestContext, Args = DerivedFromDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type MfaDirectiveArgs = {
   minClassification?: Maybe<Classification>;
 };
 
 export type MfaDirectiveResolver<Result, Parent, ContextType = RequestContext, Args = MfaDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type PartOfDirectiveArgs = {
+  type: Scalars['String']['input'];
+};
+
+export type PartOfDirectiveResolver<Result, Parent, ContextType = RequestContext, Args = PartOfDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type PreMfaDirectiveArgs = { };
 
@@ -2964,7 +2979,7 @@ export type ArticleSearchEdgeResolvers<ContextType = RequestContext, ParentType 
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Article'], ParentType, ContextType>;
   rank?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
-  snippet?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  snippet?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type ArticleSearchFacetsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ArticleSearchFacets'] = ResolversParentTypes['ArticleSearchFacets']> = {
@@ -2975,7 +2990,7 @@ export type ArticleSearchFacetsResolvers<ContextType = RequestContext, ParentTyp
 
 export type ArticleVersionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ArticleVersion'] = ResolversParentTypes['ArticleVersion']> = {
   article?: Resolver<Maybe<ResolversTypes['Article']>, ParentType, ContextType>;
-  body?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  body?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   category?: Resolver<Maybe<ResolversTypes['Category']>, ParentType, ContextType>;
   change?: Resolver<ResolversTypes['ArticleChange'], ParentType, ContextType>;
   changedFields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -3725,7 +3740,9 @@ export type Resolvers<ContextType = RequestContext> = {
 
 export type DirectiveResolvers<ContextType = RequestContext> = {
   auth?: AuthDirectiveResolver<any, any, ContextType>;
+  derivedFrom?: DerivedFromDirectiveResolver<any, any, ContextType>;
   mfa?: MfaDirectiveResolver<any, any, ContextType>;
+  partOf?: PartOfDirectiveResolver<any, any, ContextType>;
   preMfa?: PreMfaDirectiveResolver<any, any, ContextType>;
   public?: PublicDirectiveResolver<any, any, ContextType>;
   sensitive?: SensitiveDirectiveResolver<any, any, ContextType>;

@@ -1,7 +1,7 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { articles } from '../db/schema';
-import { can, holds, predicate, type Resource } from './policy';
+import { can, holds, predicate, SENSITIVE_LEVELS, type Resource } from './policy';
 import { articleColumns, RESOURCE_TYPES } from './resources';
 import type { DecisionState } from './viewer';
 
@@ -14,6 +14,11 @@ export const articleReadPredicate = (s: DecisionState, table: Parameters<typeof 
 export const customerReadPredicate = (s: DecisionState): SQL => predicate(s, 'CUSTOMER_READ', RESOURCE_TYPES.Customer.columns);
 export const ticketReadPredicate = (s: DecisionState): SQL => predicate(s, 'TICKET_READ', RESOURCE_TYPES.Ticket.columns);
 export const feedbackReadPredicate = (s: DecisionState): SQL => predicate(s, 'FEEDBACK_READ', RESOURCE_TYPES.Feedback.columns);
+/**
+ * Records whose @sensitive fields of a level the viewer sees in FULL: a lookup by such a field's value
+ * (customerByContact) matches only these, because a match tells the value.
+ */
+export const customerFullPiiPredicate = (s: DecisionState): SQL => predicate(s, SENSITIVE_LEVELS.PII.full, RESOURCE_TYPES.Customer.columns);
 /** Feedback that satisfaction statistics may aggregate for this viewer. */
 export const statsPredicate = (s: DecisionState): SQL => predicate(s, 'STATS_READ', RESOURCE_TYPES.Feedback.columns);
 

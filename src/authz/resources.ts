@@ -1,4 +1,5 @@
 import { articles, customerFeedback, customers, tickets } from '../db/schema';
+import { classificationRank } from './permissions';
 import type { Resource, ResourceColumns } from './policy';
 
 /**
@@ -50,9 +51,64 @@ export const RESOURCE_TYPES = {
 export type ResourceType = keyof typeof RESOURCE_TYPES;
 export const isResourceType = (t: string): t is ResourceType => t in RESOURCE_TYPES;
 
-export function resourceOf(typeName: string, row: Row): Resource | undefined {
-  return isResourceType(typeName) ? RESOURCE_TYPES[typeName].fromRow(row) : undefined;
+/** A column the row must carry for a decision: a row loaded without it is refused, never guessed. */
+function needed(row: Row, key: string, part: string): string | null {
+  if (!(key in row)) throw new Error(`${part} row carries no ${key}: it cannot be decided`);
+  return (row[key] as string | null) ?? null;
 }
+
+const higher = (a: unknown, b: unknown) => (classificationRank(String(a)) >= classificationRank(String(b)) ? String(a) : String(b));
+
+/**
+ * Rows that are parts of a protected record (the schema's @partOf): every decision on them is made on
+ * that record, so their rows carry the record's policy columns.
+ */
+export const PART_RESOURCES = {
+  /** A contact is decided as its customer: the customer's owner and team, the grants on the customer. */
+  CustomerContact: {
+    of: 'Customer',
+    fromRow: (r: Row): Resource => ({
+      type: 'Customer',
+      id: String(needed(r, 'customerId', 'CustomerContact')),
+      ownerId: needed(r, 'customerOwnerId', 'CustomerContact'),
+      teamId: needed(r, 'customerTeamId', 'CustomerContact'),
+    }),
+  },
+  /**
+   * A version is decided as its article today (author, team, space) at the higher of its own and the
+   * article's classification, and as a draft: history is for those who write or publish the article.
+   */
+  ArticleVersion: {
+    of: 'Article',
+    fromRow: (r: Row): Resource => ({
+      type: 'Article',
+      id: String(needed(r, 'articleId', 'ArticleVersion')),
+      classification: higher(r.classification, needed(r, 'articleClassification', 'ArticleVersion')),
+      status: 'DRAFT',
+      ownerId: needed(r, 'articleAuthorId', 'ArticleVersion'),
+      teamId: needed(r, 'articleTeamId', 'ArticleVersion'),
+      spaceId: needed(r, 'articleSpaceId', 'ArticleVersion'),
+    }),
+  },
+  /** Audit events and alerts are about the whole tenant: only tenant-wide permissions decide them. */
+  AuditEvent: { of: 'Tenant', fromRow: (): Resource => ({ type: 'Tenant', id: 'tenant' }) },
+  SecurityAlert: { of: 'Tenant', fromRow: (): Resource => ({ type: 'Tenant', id: 'tenant' }) },
+} satisfies Record<string, { of: string; fromRow: (r: Row) => Resource }>;
+
+const isPart = (t: string): t is keyof typeof PART_RESOURCES => t in PART_RESOURCES;
+
+/** Whether rows of a GraphQL type can be decided: a protected type, or a part of one. */
+export const isDecidable = (typeName: string): boolean => isResourceType(typeName) || isPart(typeName);
+
+/** The record a row of `typeName` is decided as: itself, or the record it is part of. */
+export function resourceOf(typeName: string, row: Row): Resource | undefined {
+  if (isResourceType(typeName)) return RESOURCE_TYPES[typeName].fromRow(row);
+  if (isPart(typeName)) return PART_RESOURCES[typeName].fromRow(row);
+  return undefined;
+}
+
+/** What a part-of type is part of, as resources.ts knows it (the schema's @partOf must agree). */
+export const partOf = (typeName: string): string | undefined => (isPart(typeName) ? PART_RESOURCES[typeName].of : undefined);
 
 /** The resource type a permission is about, for grants and requests (others cannot be granted per resource). */
 export function resourceTypeOfPermission(permission: string): ResourceType | undefined {

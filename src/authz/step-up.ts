@@ -1,6 +1,8 @@
 import type { GraphQLError } from 'graphql';
 import { mfaRequired } from '../lib/errors';
-import { classificationRank, type Classification } from './permissions';
+import { inArray, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import { CLASSIFICATIONS, classificationRank, type Classification } from './permissions';
 import type { Viewer } from './viewer';
 
 /**
@@ -25,6 +27,17 @@ export function stepUpApplies(stepUp: StepUp, parent: unknown): boolean {
   // A row without a classification where one is expected is treated as the highest tier: fail closed.
   if (typeof classification !== 'string') return true;
   return classificationRank(classification) >= classificationRank(stepUp.minClassification);
+}
+
+/**
+ * stepUpApplies and mfaFresh as one SQL condition over a classification column: the rows on which this
+ * viewer passes the step-up. Undefined when it holds on every row (a fresh second factor).
+ */
+export function stepUpPassedSql(viewer: Viewer, stepUp: StepUp, classification: PgColumn): SQL | undefined {
+  if (mfaFresh(viewer)) return undefined;
+  if (!stepUp.minClassification) return sql`false`;
+  const below = CLASSIFICATIONS.filter((c) => classificationRank(c) < classificationRank(stepUp.minClassification!));
+  return below.length ? inArray(classification, below) : sql`false`;
 }
 
 /** MFA_REQUIRED with what the client needs to step up. */

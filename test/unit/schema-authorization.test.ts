@@ -1,6 +1,7 @@
 import { isObjectType } from 'graphql';
 import { buildBaseSchema } from '../../src/schema';
-import { collectRequirements, ROOT_TYPES } from '../../src/authz/requirements';
+import { collectRequirements, ROOT_TYPES, undeclaredDerivedFields } from '../../src/authz/requirements';
+import { applyAuthorizationTransform } from '../../src/authz/transform';
 import { buildRuleTree } from '../../src/authz/shield';
 import { PERMISSIONS } from '../../src/authz/permissions';
 import { SENSITIVE_LEVELS } from '../../src/authz/policy';
@@ -47,8 +48,48 @@ describe('the schema is the source of truth for authorization', () => {
     expect(stepUp).toEqual({
       'Article.body': { minClassification: 'CONFIDENTIAL' },
       'Article.internalNotes': { minClassification: 'CONFIDENTIAL' },
+      // Derived from the body and the notes: the same step-up, decided on the same article.
+      'ArticleSearchEdge.snippet': { minClassification: 'CONFIDENTIAL' },
+      'ArticleVersion.body': { minClassification: 'CONFIDENTIAL' },
+      'ArticleVersion.internalNotes': { minClassification: 'CONFIDENTIAL' },
       'Mutation.regenerateRecoveryCodes': { minClassification: undefined },
     });
+  });
+
+  it('gives every derived field its source and its source\'s protection', () => {
+    expect(undeclaredDerivedFields(schema)).toEqual([]);
+    const derived = Object.fromEntries(requirements.filter((r) => r.derivedFrom).map((r) => [r.coordinate, r.derivedFrom]));
+    expect(derived).toEqual({
+      'ArticleSearchEdge.snippet': { coordinate: 'Article.body', via: 'node' },
+      'ArticleVersion.body': { coordinate: 'Article.body', via: undefined },
+      'ArticleVersion.internalNotes': { coordinate: 'Article.internalNotes', via: undefined },
+    });
+    expect(requirements.find((r) => r.coordinate === 'ArticleVersion.internalNotes')?.sensitive).toEqual({ level: 'INTERNAL', mask: undefined });
+  });
+
+  it('refuses at start-up a derived field that does not declare its source, and a protected field on a record it cannot decide', () => {
+    const { makeExecutableSchema } = jest.requireActual('@graphql-tools/schema');
+    const { typeDefs } = jest.requireActual('../../src/schema');
+    const { mergeTypeDefs } = jest.requireActual('@graphql-tools/merge');
+    const withExtra = (sdl: string) => makeExecutableSchema({ typeDefs: mergeTypeDefs([typeDefs(), sdl]) });
+    // A highlight beside a search node, and a copy of a version's body without the body's step-up.
+    const undeclared = withExtra(`
+      type ArticleHighlightEdge @auth(requires: [ARTICLE_READ]) { cursor: String! node: Article! highlight: String }
+      type ArticleDraft @auth(requires: [ARTICLE_WRITE]) @partOf(type: "Article") { id: ID! body: String }
+      type Query { highlights: [ArticleHighlightEdge!]! @auth(requires: [ARTICLE_READ]) drafts: [ArticleDraft!]! @auth(requires: [ARTICLE_WRITE]) }`);
+    expect(undeclaredDerivedFields(undeclared)).toEqual([
+      'ArticleHighlightEdge.highlight: text beside the node, without @derivedFrom',
+      'ArticleDraft.body: mirrors the protected Article.body without its protection (@derivedFrom)',
+    ]);
+    expect(() => applyAuthorizationTransform(undeclared)).toThrow(/derived fields must declare their source/);
+    // A sensitive field on a type the policy cannot resolve to a record (it would fall back to "holds it somewhere").
+    const undecidable = withExtra(`
+      type Lead @auth(requires: [CUSTOMER_READ]) { id: ID! phone: String @sensitive(level: PII, mask: PHONE) }
+      type Query { leads: [Lead!]! @auth(requires: [CUSTOMER_READ]) }`);
+    expect(() => applyAuthorizationTransform(undecidable)).toThrow(/Lead.phone is protected, but Lead is not a record the policy decides/);
+    // A derived field naming a source that is not protected, or does not exist.
+    expect(() => collectRequirements(withExtra(`type Tip @auth(requires: [ARTICLE_READ]) { t: String @derivedFrom(field: "Article.title") } type Query { tip: Tip @auth(requires: [ARTICLE_READ]) }`))).toThrow(/not protected/);
+    expect(() => collectRequirements(withExtra(`type Tip @auth(requires: [ARTICLE_READ]) { t: String @derivedFrom(field: "Article.nope") } type Query { tip: Tip @auth(requires: [ARTICLE_READ]) }`))).toThrow(/unknown field/);
   });
 
   it('lets only sign-in, MFA set-up and session fields answer before a policy-required second factor', () => {

@@ -15,7 +15,11 @@ const columns = {
   createdAt: customerContacts.createdAt,
 };
 
-export type ContactRow = { [K in keyof typeof columns]: (typeof customerContacts.$inferSelect)[K] };
+/** The customer's policy columns beside each contact read: a contact is decided as its customer (resources.ts). */
+const customerPolicyColumns = { customerOwnerId: customers.ownerId, customerTeamId: customers.teamId };
+const readColumns = { ...columns, ...customerPolicyColumns };
+
+export type ContactRow = { [K in keyof typeof columns]: (typeof customerContacts.$inferSelect)[K] } & Partial<Record<keyof typeof customerPolicyColumns, string | null>>;
 
 export const MAX_CONTACTS_PER_CUSTOMER = 50;
 
@@ -26,7 +30,7 @@ const visible = (viewer: Viewer) =>
 export async function contactsOfCustomers(tx: Tx, viewer: Viewer, customerIds: readonly string[]): Promise<ContactRow[]> {
   if (customerIds.length === 0) return [];
   return tx
-    .select(columns)
+    .select(readColumns)
     .from(customerContacts)
     .innerJoin(customers, visible(viewer))
     .where(inArray(customerContacts.customerId, [...customerIds]))
@@ -35,7 +39,7 @@ export async function contactsOfCustomers(tx: Tx, viewer: Viewer, customerIds: r
 
 export async function contactsByIds(tx: Tx, viewer: Viewer, ids: readonly string[], opts: { lock?: boolean } = {}): Promise<ContactRow[]> {
   if (ids.length === 0) return [];
-  const q = tx.select(columns).from(customerContacts).innerJoin(customers, visible(viewer)).where(inArray(customerContacts.id, [...ids]));
+  const q = tx.select(readColumns).from(customerContacts).innerJoin(customers, visible(viewer)).where(inArray(customerContacts.id, [...ids]));
   return opts.lock ? q.for('update', { of: customerContacts }) : q;
 }
 

@@ -36,7 +36,7 @@ export async function addContact(ctx: RequestContext, input: ContactFields & { c
     const id = randomUUID();
     const sealed = await sealForWrite(ctx, tx, CONTACT_PII, viewer.tenantId, id, { phone: null, email: null, ...pii });
     const row = await insertContact(tx, { ...fields, id, tenantId: viewer.tenantId, customerId, ...contactPiiColumns(sealed) });
-    return { result: row, resourceIds: [id, customerId] };
+    return { result: { ...row, customerOwnerId: customer.ownerId, customerTeamId: customer.teamId }, resourceIds: [id, customerId] };
   });
 }
 
@@ -57,7 +57,7 @@ export async function editContact(ctx: RequestContext, input: ContactFields & { 
         )
       : {};
     const row = await updateContact(tx, id, { ...fields, ...sealed, updatedAt: sql`now()` as unknown as Date });
-    return { result: row, resourceIds: [id, current.customerId], detail: { fields: [...Object.keys(fields), ...Object.keys(pii)] } };
+    return { result: { ...row, customerOwnerId: current.customerOwnerId, customerTeamId: current.customerTeamId }, resourceIds: [id, current.customerId], detail: { fields: [...Object.keys(fields), ...Object.keys(pii)] } };
   });
 }
 

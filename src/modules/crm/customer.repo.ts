@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, or, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../db/client';
 import { customerContacts, customers } from '../../db/schema';
-import { customerReadPredicate } from '../../authz/predicates';
+import { customerFullPiiPredicate, customerReadPredicate } from '../../authz/predicates';
 import type { Viewer } from '../../authz/viewer';
 import type { Page } from '../../lib/pagination';
 import { keyset } from '../keyset';
@@ -48,6 +48,8 @@ export async function customersByIds(tx: Tx, viewer: Viewer, ids: readonly strin
 /**
  * Customers whose own phone/e-mail, or one of whose contacts' phone/e-mail, has one of the given blind
  * indexes (one per data-key version). Uses the (tenant_id, *_bidx) indexes; never decrypts to search.
+ * A match tells the value, and a contact is decided as its customer: only customers whose personal data
+ * the viewer reads in full are matched, so a viewer who sees a number masked cannot confirm it here.
  */
 export async function customersByBlindIndex(tx: Tx, viewer: Viewer, index: { phone?: Buffer[]; email?: Buffer[] }, limit: number): Promise<CustomerRow[]> {
   const own = or(
@@ -66,7 +68,7 @@ export async function customersByBlindIndex(tx: Tx, viewer: Viewer, index: { pho
   return tx
     .select(columns)
     .from(customers)
-    .where(and(customerReadPredicate(viewer), or(own, inArray(customers.id, viaContacts))))
+    .where(and(customerReadPredicate(viewer), customerFullPiiPredicate(viewer), or(own, inArray(customers.id, viaContacts))))
     .orderBy(desc(customers.createdAt), desc(customers.id))
     .limit(limit);
 }

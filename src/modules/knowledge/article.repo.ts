@@ -49,7 +49,7 @@ export async function articleForUpdate(tx: Tx, viewer: Viewer, id: string): Prom
   return row;
 }
 
-/** Full-text columns, computed at write time from jieba's words: title A, body B, tags C. */
+/** Full-text columns, computed at write time from jieba's words: title A, body B, tags C (SEARCH_WEIGHTS). */
 export function searchColumns(doc: SearchDocument) {
   return {
     searchVector: sql<string>`setweight(to_tsvector('simple', ${doc.title}), 'A') || setweight(to_tsvector('simple', ${doc.body}), 'B') || setweight(to_tsvector('simple', ${doc.tags}), 'C')`,

@@ -78,25 +78,30 @@ export function queryTerms(query: string): string[] {
  * backslash from the user survives; the text is still sent as a bound parameter, never spliced into SQL.
  * Null when nothing searchable is left (a query of only punctuation or emoji).
  */
-export function toTsquery(terms: readonly string[]): string | null {
+export function toTsquery(terms: readonly string[], weights = ''): string | null {
   if (terms.length === 0) return null;
   return terms
     .map((t) => {
       const quoted = `'${t.replace(/['\\]/g, (c) => c + c)}'`;
-      return /^\p{N}+$/u.test(t) || t.length < 2 ? quoted : `${quoted}:*`;
+      return /^\p{N}+$/u.test(t) || t.length < 2 ? (weights ? `${quoted}:${weights}` : quoted) : `${quoted}:*${weights}`;
     })
     .join(' & ');
 }
 
+/** The weights an article's words are indexed with (setweight in article.repo.ts). */
+export const SEARCH_WEIGHTS = { title: 'A', body: 'B', tags: 'C' } as const;
+/** Query weights that leave the body out: a match there would tell the body's words. */
+export const WITHOUT_BODY = `${SEARCH_WEIGHTS.title}${SEARCH_WEIGHTS.tags}`;
+
 /** Validate a search string: BAD_USER_INPUT when empty or too long; the tsquery text otherwise. */
-export function parseSearchQuery(query: string): { terms: string[]; tsquery: string | null } {
+export function parseSearchQuery(query: string): { terms: string[]; tsquery: string | null; withoutBody: string | null } {
   const trimmed = query.trim();
   if (trimmed.length === 0) throw badInput('query must not be empty', { argument: 'query' });
   if ([...trimmed].length > MAX_QUERY_LENGTH) {
     throw badInput(`query must be at most ${MAX_QUERY_LENGTH} characters`, { argument: 'query', max: MAX_QUERY_LENGTH });
   }
   const terms = queryTerms(trimmed);
-  return { terms, tsquery: toTsquery(terms) };
+  return { terms, tsquery: toTsquery(terms), withoutBody: toTsquery(terms, WITHOUT_BODY) };
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

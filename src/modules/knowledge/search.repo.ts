@@ -8,7 +8,7 @@ import type { Viewer } from '../../authz/viewer';
 import { articleColumns, type ArticleRow } from './article.repo';
 import { MARK_END, MARK_START } from './search-text';
 
-export type SearchHit = ArticleRow & { rank: number; rankText: string; headline: string; searchBody: string | null };
+export type SearchHit = ArticleRow & { rank: number; rankText: string; headline: string | null; searchBody: string | null; bodyReadable?: boolean };
 export type SearchFacets = {
   kinds: { kind: string; count: number }[];
   classifications: { classification: string; count: number }[];
@@ -18,34 +18,52 @@ export type SpaceCountRow = { spaceId: string | null; count: number };
 
 const tsq = (tsquery: string) => sql`to_tsquery('simple', ${tsquery})`;
 
-/** Matches the viewer may read: the policy's predicate is inside every search statement. */
-const matches = (viewer: Viewer, tsquery: string, filter: SQL | undefined) =>
-  and(sql`${articles.searchVector} @@ ${tsq(tsquery)}`, articleReadPredicate(viewer, articles), filter)!;
+/**
+ * A search as the viewer may run it: the full query on articles whose body the viewer may read, the
+ * query without body words on the others (a CONFIDENTIAL article before step-up). `bodyReadable`
+ * undefined means every article's body.
+ */
+export type ViewerSearch = { tsquery: string; withoutBody: string; bodyReadable: SQL | undefined };
+
+/** Matches the viewer may read, on words the viewer may read: the policy's predicate is inside every search statement. */
+function matches(viewer: Viewer, q: ViewerSearch, filter: SQL | undefined) {
+  const match = q.bodyReadable
+    ? sql`(${articles.searchVector} @@ ${tsq(q.withoutBody)} or (${q.bodyReadable} and ${articles.searchVector} @@ ${tsq(q.tsquery)}))`
+    : sql`${articles.searchVector} @@ ${tsq(q.tsquery)}`;
+  return and(match, articleReadPredicate(viewer, articles), filter)!;
+}
+
+/** The query a row is ranked by: a body that may not be read does not lift a row either. */
+const rowQuery = (q: ViewerSearch) => (q.bodyReadable ? sql`(case when ${q.bodyReadable} then ${tsq(q.tsquery)} else ${tsq(q.withoutBody)} end)` : tsq(q.tsquery));
 
 // Matched words are wrapped in control characters and turned into <mark> after HTML-escaping (search-text.ts).
 // ShortWord=0: Chinese words are one or two characters and must not be trimmed from fragment edges.
 const HEADLINE_OPTIONS = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=40, MinWords=12, ShortWord=0, MaxFragments=2, FragmentDelimiter=" … "`;
 
 /**
- * One page of matches, best first (ts_rank_cd, then id), with a highlighted passage of the body.
+ * One page of matches, best first (ts_rank_cd, then id), with a highlighted passage of the body where
+ * the viewer may read the body (null elsewhere: the passage never leaves SQL).
  * ts_headline runs in the outer query, on the page's rows only, all of which the viewer may read.
  */
 export async function searchPage(
   tx: Tx,
   viewer: Viewer,
-  tsquery: string,
+  q: ViewerSearch,
   filter: SQL | undefined,
   page: { limit: number; after: { rank: string; id: string } | null },
 ): Promise<SearchHit[]> {
-  const rank = sql`ts_rank_cd(${articles.searchVector}, ${tsq(tsquery)})`;
+  const rank = sql`ts_rank_cd(${articles.searchVector}, ${rowQuery(q)})`;
   const after = page.after ? sql`(${rank}, ${articles.id}) < (${page.after.rank}::real, ${page.after.id}::uuid)` : undefined;
+  const headline = sql`ts_headline('simple', coalesce(p."searchBody", ''), ${tsq(q.tsquery)}, ${HEADLINE_OPTIONS})`;
   return queryRows<SearchHit>(
     tx,
-    sql`select p.*, ts_headline('simple', coalesce(p."searchBody", ''), ${tsq(tsquery)}, ${HEADLINE_OPTIONS}) as "headline"
+    sql`select p.*, ${q.bodyReadable ? sql`case when p."bodyReadable" then ${headline} end` : headline} as "headline"
         from (
-          select ${selectList(articleColumns)}, ${rank} as "rank", (${rank})::text as "rankText", ${articles.searchBody} as "searchBody"
+          select ${selectList(articleColumns)}, ${rank} as "rank", (${rank})::text as "rankText",
+                 ${q.bodyReadable ? sql`case when ${q.bodyReadable} then ${articles.searchBody} end` : articles.searchBody} as "searchBody"
+                 ${q.bodyReadable ? sql`, ${q.bodyReadable} as "bodyReadable"` : sql``}
           from ${articles}
-          where ${and(matches(viewer, tsquery, filter), after)}
+          where ${and(matches(viewer, q, filter), after)}
           order by ${rank} desc, ${articles.id} desc
           limit ${page.limit + 1}
         ) p
@@ -54,13 +72,13 @@ export async function searchPage(
 }
 
 /** How many matches the viewer may read, and how they spread over kinds, classifications and spaces: one statement. */
-export async function searchSummary(tx: Tx, viewer: Viewer, tsquery: string, filter: SQL | undefined): Promise<{ total: number; facets: SearchFacets }> {
+export async function searchSummary(tx: Tx, viewer: Viewer, q: ViewerSearch, filter: SQL | undefined): Promise<{ total: number; facets: SearchFacets }> {
   const rows = await queryRows<{ gk: number; gc: number; gs: number; kind: string; classification: string; spaceId: string | null; n: number }>(
     tx,
     sql`select grouping(${articles.kind}) as gk, grouping(${articles.classification}) as gc, grouping(${articles.spaceId}) as gs,
                ${articles.kind} as kind, ${articles.classification} as classification, ${articles.spaceId} as "spaceId", count(*)::int as n
         from ${articles}
-        where ${matches(viewer, tsquery, filter)}
+        where ${matches(viewer, q, filter)}
         group by grouping sets ((), (${articles.kind}), (${articles.classification}), (${articles.spaceId}))`,
   );
   const facets: SearchFacets = { kinds: [], classifications: [], spaces: [] };

@@ -1,9 +1,11 @@
 import type { Resolvers } from '../../__generated__/resolvers-types';
+import { fieldRequirement } from '../../authz/requirements';
 import { searchArticles } from './search.service';
 
 export const searchResolvers: Resolvers = {
   Query: {
-    searchArticles: (_, args, ctx) => searchArticles(ctx, args),
+    // The snippet declares its source (@derivedFrom Article.body): that field's step-up decides the search.
+    searchArticles: (_, args, ctx, info) => searchArticles(ctx, args, fieldRequirement(info.schema, 'ArticleSearchEdge.snippet').stepUp),
   },
   ArticleSearchConnection: {
     totalCount: async (c) => (await c.summary()).total,

@@ -6,11 +6,13 @@ import type { RequestContext } from '../../server/context';
 import { articleFilterSql } from './article-filter';
 import type { ArticleRow } from './article.repo';
 import { parseArticleFilter, type ArticleFilterInput } from './filter.service';
-import { searchPage, searchSummary, type SearchFacets } from './search.repo';
+import { articles } from '../../db/schema';
+import { stepUpPassedSql, type StepUp } from '../../authz/step-up';
+import { searchPage, searchSummary, type SearchFacets, type ViewerSearch } from './search.repo';
 import { parseSearchQuery, snippetHtml } from './search-text';
 
 export type SearchConnection = {
-  edges: { cursor: string; node: ArticleRow; snippet: string; rank: number }[];
+  edges: { cursor: string; node: ArticleRow; snippet: string | null; rank: number }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
   /** Run on demand (one statement, shared by totalCount and facets). */
   summary: () => Promise<{ total: number; facets: SearchFacets }>;
@@ -32,9 +34,10 @@ const empty = (): SearchConnection => ({
 export async function searchArticles(
   ctx: RequestContext,
   args: { query: string; first?: number | null; after?: string | null; filter?: ArticleFilterInput | null },
+  bodyStepUp: StepUp | undefined,
 ): Promise<SearchConnection> {
   const { limit } = parsePage({ first: args.first });
-  const { tsquery } = parseSearchQuery(args.query);
+  const { tsquery, withoutBody } = parseSearchQuery(args.query);
   const viewer = await ctx.requireViewer();
   const filter = await parseArticleFilter(ctx, args.filter);
   // A cursor is bound to its search: the same terms and filter, else its position means nothing.
@@ -45,22 +48,21 @@ export async function searchArticles(
     if (fp !== fingerprint) throw badInput('The cursor belongs to another search', { argument: 'after' });
     after = { rank, id };
   }
-  if (!tsquery) return empty();
+  if (!tsquery || !withoutBody) return empty();
 
+  // The body's own step-up decides where the body may be matched, ranked and quoted (a snippet is derived from it).
+  const q: ViewerSearch = { tsquery, withoutBody, bodyReadable: bodyStepUp ? stepUpPassedSql(viewer, bodyStepUp, articles.classification) : undefined };
   const where = articleFilterSql(filter);
-  const rows = await ctx.withTx((tx) => searchPage(tx, viewer, tsquery, where, { limit, after }));
+  const rows = await ctx.withTx((tx) => searchPage(tx, viewer, q, where, { limit, after }));
   const hits = rows.slice(0, limit);
-  for (const { rank: _r, rankText: _t, headline: _h, searchBody: _s, ...article } of hits) ctx.loaders.article.prime(article.id, article);
+  const edges = hits.map(({ rank, rankText, headline, searchBody: _s, bodyReadable: _b, ...node }) => {
+    ctx.loaders.article.prime(node.id, node);
+    return { cursor: encodeTaggedCursor(CURSOR_TAG, [fingerprint, rankText, node.id]), node, snippet: headline === null ? null : snippetHtml(headline), rank };
+  });
   let summary: Promise<{ total: number; facets: SearchFacets }> | undefined;
-  const edges = hits.map(({ rank, rankText, headline, searchBody: _s, ...node }) => ({
-    cursor: encodeTaggedCursor(CURSOR_TAG, [fingerprint, rankText, node.id]),
-    node,
-    snippet: snippetHtml(headline),
-    rank,
-  }));
   return {
     edges,
     pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null },
-    summary: () => (summary ??= ctx.withTx((tx) => searchSummary(tx, viewer, tsquery, where))),
+    summary: () => (summary ??= ctx.withTx((tx) => searchSummary(tx, viewer, q, where))),
   };
 }

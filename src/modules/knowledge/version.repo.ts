@@ -26,7 +26,17 @@ export const versionColumns = {
   createdAt: articleVersions.createdAt,
 };
 
-export type VersionRow = { [K in keyof typeof versionColumns]: (typeof articleVersions.$inferSelect)[K] };
+/** The article's policy columns beside each version read: a version is decided as its article (resources.ts). */
+const articlePolicyColumns = {
+  articleClassification: articles.classification,
+  articleAuthorId: articles.authorId,
+  articleTeamId: articles.ownerTeamId,
+  articleSpaceId: articles.spaceId,
+};
+const readColumns = { ...versionColumns, ...articlePolicyColumns };
+
+/** A version as read (with its article's policy columns), or as written (without: not for GraphQL). */
+export type VersionRow = { [K in keyof typeof versionColumns]: (typeof articleVersions.$inferSelect)[K] } & Partial<Record<keyof typeof articlePolicyColumns, string | null>>;
 
 const joinArticle = and(eq(articles.tenantId, articleVersions.tenantId), eq(articles.id, articleVersions.articleId));
 
@@ -38,7 +48,7 @@ export async function insertVersion(tx: Tx, values: typeof articleVersions.$infe
 export async function versionsByIds(tx: Tx, viewer: Viewer, ids: readonly string[]): Promise<VersionRow[]> {
   if (ids.length === 0) return [];
   return tx
-    .select(versionColumns)
+    .select(readColumns)
     .from(articleVersions)
     .innerJoin(articles, joinArticle)
     .where(and(articleVersionReadPredicate(viewer, articles, articleVersions), inArray(articleVersions.id, [...ids])));
@@ -48,7 +58,7 @@ export async function versionsByIds(tx: Tx, viewer: Viewer, ids: readonly string
 export async function latestVersions(tx: Tx, viewer: Viewer, articleIds: readonly string[]): Promise<VersionRow[]> {
   if (articleIds.length === 0) return [];
   return tx
-    .select(versionColumns)
+    .select(readColumns)
     .from(articleVersions)
     .innerJoin(articles, and(joinArticle, eq(articles.version, articleVersions.version)))
     .where(and(articleVersionReadPredicate(viewer, articles, articleVersions), inArray(articles.id, [...articleIds])));
@@ -61,7 +71,7 @@ export async function versionPages(tx: Tx, viewer: Viewer, articleIds: readonly 
     parentId: articles.id,
     parentIds: articleIds,
     child: articleVersions,
-    childColumns: versionColumns,
+    childColumns: readColumns,
     childWhere: and(
       eq(articleVersions.tenantId, articles.tenantId),
       eq(articleVersions.articleId, articles.id),
