@@ -133,7 +133,8 @@ describe('knowledge workflow and versions: DRAFT → IN_REVIEW → PUBLISHED →
       `mutation { createArticle(input: { title: "Declassified runbook", body: "Secret first draft.", classification: CONFIDENTIAL }) { ${FIELDS} } }`,
     );
     await lead.ok(`mutation($i: UpdateArticleInput!) { updateArticle(input: $i) { id } }`, { i: { id: a.id, classification: 'INTERNAL', body: 'Cleaned body.' } });
-    const q = 'query($id: ID!) { article(id: $id) { classification versions { edges { node { id version classification body } } } } }';
+    // body is left out: a CONFIDENTIAL version's body needs a fresh second factor like the article's.
+    const q = 'query($id: ID!) { article(id: $id) { classification versions { edges { node { id version classification } } } } }';
     const seen = (await editor.ok<{ article: { versions: { edges: { node: { id: string; version: number } }[] } } }>(q, { id: a.id })).article;
     expect(seen.versions.edges.map((e) => e.node.version)).toEqual([2]);
     const all = (await lead.ok<{ article: { versions: { edges: { node: { id: string; version: number } }[] } } }>(q, { id: a.id })).article;

@@ -37,7 +37,15 @@ describe('searchArticles: Chinese and English full-text search, filtered by the 
   });
   afterAll(() => server.stop());
 
-  const search = (client: GraphQLClient, q: string, vars: Record<string, unknown> = {}) => client.ok<Search>(SEARCH, { q, first: 20, ...vars }).then((d) => d.searchArticles);
+  /** A search whose only errors are the step-up of snippets of CONFIDENTIAL-and-above hits (none of these viewers stepped up). */
+  const search = async (client: GraphQLClient, q: string, vars: Record<string, unknown> = {}) => {
+    const r = await client.request<Search>(SEARCH, { q, first: 20, ...vars });
+    const result = r.data!.searchArticles;
+    const stepUps = result.edges.flatMap((e, i) => (RANK.indexOf(e.node.classification) >= 2 ? [i] : []));
+    expect((r.errors ?? []).map((e) => [e.path, e.extensions?.code])).toEqual(stepUps.map((i) => [['searchArticles', 'edges', i, 'snippet'], 'MFA_REQUIRED']));
+    for (const i of stepUps) expect(result.edges[i].snippet).toBeNull();
+    return result;
+  };
   const titles = (r: Search['searchArticles']) => r.edges.map((e) => e.node.title).sort();
 
   it('finds the refund articles for agent@acme.test with "退款", none above the agent\'s clearance and no drafts', async () => {
