@@ -11,8 +11,9 @@ export async function teamsByIds(tx: Tx, ids: readonly string[]): Promise<TeamRo
   return tx.select().from(teams).where(sql`${teams.id} = any(${`{${ids.join(',')}}`}::uuid[])`);
 }
 
-export async function insertTeam(tx: Tx, values: typeof teams.$inferInsert): Promise<TeamRow> {
-  const [row] = await tx.insert(teams).values(values).returning();
+/** The new team, or undefined when the tenant already has a team of that name. */
+export async function insertTeam(tx: Tx, values: typeof teams.$inferInsert): Promise<TeamRow | undefined> {
+  const [row] = await tx.insert(teams).values(values).onConflictDoNothing().returning();
   return row;
 }
 

@@ -1,4 +1,4 @@
-import { notFound } from '../../lib/errors';
+import { badInput, notFound } from '../../lib/errors';
 import { idOf } from '../../lib/global-id';
 import { text } from '../../lib/validate';
 import type { RequestContext } from '../../server/context';
@@ -13,6 +13,7 @@ export async function createTeam(ctx: RequestContext, name: string, leadUserId?:
     const lead = leadUserId ? idOf(leadUserId, 'User') : null;
     if (lead && !(await ctx.loaders.user.load(lead))) throw notFound('User not found');
     const row = await insertTeam(tx, { tenantId: viewer.tenantId, name: text(name, 'name', { max: 100 }), leadUserId: lead });
+    if (!row) throw badInput('A team with this name exists', { argument: 'name' });
     if (lead) await addMember(tx, viewer.tenantId, row.id, lead);
     return { result: row, resourceIds: [row.id], detail: { name: row.name } };
   });
