@@ -1,12 +1,19 @@
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql, type SQL } from 'drizzle-orm';
-import { checkpointMessage } from '../../src/audit/audit-key';
-import { writeCheckpoints } from '../../src/audit/checkpoints';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import { checkpointMessage, type AuditSigner } from '../../src/audit/audit-key';
+import { checkpointHead, writeCheckpoints } from '../../src/audit/checkpoints';
+import { verifyChain } from '../../src/audit/chain-verifier';
+import { createDatabase, type Database } from '../../src/db/client';
+import { migrate, MIGRATIONS_FOLDER } from '../../src/db/migrate';
 import { queryRows } from '../../src/db/rows';
 import { withTenantTx } from '../../src/db/tenant-tx';
+import { withDatabaseName } from '../../src/db/url';
 import { createTestServer, type TestServer } from '../testkit/server';
 import { seedOtherTenant } from '../testkit/seed';
 
@@ -225,5 +232,68 @@ describe('the application role cannot erase the audit trail (retention floor, cu
     expect((await refusal(t.asApp(sql`select audit_outbox_flush()`))).message).toMatch(/trigger functions can only be called as triggers/);
     expect(await count(t.asApp)).toBe(5);
     expect((await (await login(t, 'other-ways')).ok<Verification>(VERIFY)).verifyAuditLog.ok).toBe(true);
+  });
+});
+
+describe('migration 0015 on a database with cuts made before it', () => {
+  /** The migrations up to 0014 only, as a database deployed before this change has them. */
+  function foldersBefore0015(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-migrations-'));
+    const journal = JSON.parse(fs.readFileSync(path.join(MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8')) as { entries: { idx: number; tag: string }[] };
+    journal.entries = journal.entries.filter((e) => e.idx <= 14);
+    fs.mkdirSync(path.join(dir, 'meta'));
+    fs.writeFileSync(path.join(dir, 'meta/_journal.json'), JSON.stringify(journal));
+    for (const e of journal.entries) fs.copyFileSync(path.join(MIGRATIONS_FOLDER, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`));
+    return dir;
+  }
+
+  it('raises a low retention to the floor and links each earlier cut to the audit.archive event that recorded it', async () => {
+    const serverUrl = process.env.TEST_DATABASE_URL;
+    const name = `warden_t_${randomBytes(6).toString('hex')}`;
+    const admin = serverUrl ? postgres(serverUrl, { max: 1, onnotice: () => {} }) : undefined;
+    if (admin) await admin.unsafe(`create database ${name}`);
+    const database: Database = await createDatabase(serverUrl ? { url: withDatabaseName(serverUrl, name), max: 2 } : { dataDir: 'memory://' });
+    const before = foldersBefore0015();
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const db = database.db as any;
+      if (database.kind === 'pglite') await migratePglite(db, { migrationsFolder: before });
+      else await migratePostgres(db, { migrationsFolder: before });
+
+      const [{ id: tenantId }] = await database.rows<{ id: string }>(sql`insert into tenants (slug, name) values ('legacy', 'Legacy') returning id`);
+      await database.db.execute(sql`insert into audit_events (tenant_id, action, outcome, occurred_at)
+        select ${tenantId}::uuid, 'test.event', 'ALLOWED', now() - interval '400 days' + g * interval '1 second' from generate_series(1, 6) g`);
+      await database.db.execute(sql`insert into audit_events (tenant_id, action, outcome) values (${tenantId}, 'test.event', 'ALLOWED')`);
+      const asApp = <T>(s: SQL) => withTenantTx(database.db, tenantId, (tx) => queryRows<T>(tx, s));
+      await asApp(sql`insert into security_policies (tenant_id, audit_retention_days) values (${tenantId}, 7)`);
+      // The cut as the application made it before 0015: the old function, then its own audit.archive event.
+      const cut = await withTenantTx(database.db, tenantId, async (tx) => {
+        const [a] = await queryRows<{ id: string }>(tx, sql`select id from audit_retention_cut(6, 'legacy.ndjson', ${SHA}, null)`);
+        await tx.execute(sql`insert into audit_outbox (tenant_id, action, outcome, resource_type, resource_ids, detail)
+          values (${tenantId}, 'audit.archive', 'ALLOWED', 'AuditArchive', array[${a.id}::uuid],
+            jsonb_build_object('firstSeq', 1, 'lastSeq', 6, 'count', 6, 'fileName', 'legacy.ndjson', 'fileSha256', ${SHA}::text))`);
+        return a;
+      });
+      const key = generateKeyPairSync('ed25519').privateKey;
+      const signer: AuditSigner = { keyId: 'k', sign: (m) => sign(null, m, key), trusted: new Map([['k', createPublicKey(key)]]) };
+      await withTenantTx(database.db, tenantId, (tx) => checkpointHead(tx, tenantId, signer));
+
+      await migrate(database);
+      expect(await asApp(sql`select audit_retention_days as days from security_policies`)).toEqual([{ days: 30 }]);
+      const [archive] = await asApp<{ id: string; cut_seq: number }>(sql`select id, cut_seq from audit_archives`);
+      expect(archive.id).toBe(cut.id);
+      const [event] = await asApp<{ seq: number }>(sql`select seq from audit_events where action = 'audit.archive'`);
+      expect(Number(archive.cut_seq)).toBe(Number(event.seq));
+      const report = await withTenantTx(database.db, tenantId, (tx) => verifyChain(tx, tenantId, signer.trusted));
+      expect(report).toMatchObject({ ok: true, firstSeq: 7, archives: 1, breaks: [] });
+      expect((await refusal(asApp(sql`update security_policies set audit_retention_days = 7`))).code).toBe('23514');
+    } finally {
+      fs.rmSync(before, { recursive: true, force: true });
+      await database.close();
+      if (admin) {
+        await admin.unsafe(`drop database if exists ${name} with (force)`);
+        await admin.end();
+      }
+    }
   });
 });
