@@ -103,8 +103,6 @@ BEGIN
   END IF;
   days := greatest(coalesce((SELECT audit_retention_days FROM security_policies WHERE tenant_id = t), 365), floor_days);
   cutoff := now() - make_interval(days => days);
-  -- The chain writer's lock: no event is appended while the cut runs.
-  PERFORM pg_advisory_xact_lock(hashtextextended('warden.audit:' || t::text, 0));
   SELECT max(seq) INTO head FROM audit_events WHERE tenant_id = t;
   IF head IS NULL OR p_through_seq IS NULL OR p_through_seq >= head THEN
     RAISE EXCEPTION 'audit retention cut refused: the chain head is never archived (through % of %)', p_through_seq, head USING ERRCODE = 'WA001';
@@ -142,6 +140,13 @@ BEGIN
     RAISE EXCEPTION 'audit retention cut refused: event % does not verify against the chain: a broken chain is not cut', bad USING ERRCODE = 'WA001';
   END IF;
   SELECT hash INTO anchor FROM audit_events WHERE tenant_id = t AND seq = p_through_seq;
+  -- Only now the chain writer's lock (no event is appended while the cut finishes), so that the checks
+  -- above, which read rows nobody can change, do not hold up the tenant's writers. Only another cut
+  -- could have moved what they relied on.
+  PERFORM pg_advisory_xact_lock(hashtextextended('warden.audit:' || t::text, 0));
+  IF (SELECT coalesce(max(last_seq), 0) FROM audit_archives WHERE tenant_id = t) <> prev_last THEN
+    RAISE EXCEPTION 'audit retention cut refused: another cut ran at the same time' USING ERRCODE = 'WA001';
+  END IF;
 
   INSERT INTO audit_events (tenant_id, actor_id, action, outcome, resource_type, resource_ids, detail)
     VALUES (t, p_created_by, 'audit.retention_cut', 'ALLOWED', 'AuditArchive', ARRAY[archive_id],
