@@ -22,7 +22,7 @@ const MAX_BREAKS = 20;
 /** How audit_retention_cut() writes the cutoff into its event (UTC, microseconds), compared as text. */
 const CUTOFF_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"';
 
-type ArchiveRow = {
+type CutRow = {
   first_seq: number;
   last_seq: number;
   event_count: number;
@@ -80,7 +80,7 @@ export async function verifyChain(ex: Executor, tenantId: string, trusted: Map<s
     });
   }
 
-  const archives = await queryRows<ArchiveRow>(
+  const archives = await queryRows<CutRow>(
     ex,
     sql`select a.first_seq, a.last_seq, a.event_count, a.anchor_hash, a.cut_seq, e.seq as event_seq, e.action as event_action,
           e.resource_ids @> array[a.id] as names_archive,
@@ -165,7 +165,7 @@ export async function verifyChain(ex: Executor, tenantId: string, trusted: Map<s
  * and a checkpoint with a trusted signature vouching for the removed events. A cut event a later cut
  * archived is vouched for by that cut. Anything else is a removal the rules did not allow.
  */
-function cutBreaks(archives: ArchiveRow[], validCheckpoints: Set<number>, lastSeq: number | null): ChainBreak[] {
+function cutBreaks(archives: CutRow[], validCheckpoints: Set<number>, lastSeq: number | null): ChainBreak[] {
   const out: ChainBreak[] = [];
   const archivedThrough = archives.length ? Number(archives.at(-1)!.last_seq) : 0;
   archives.forEach((a, i) => {

@@ -6,8 +6,9 @@ import type { Db, Tx } from '../db/client';
 import { queryRows } from '../db/rows';
 import { auditArchives, securityPolicies, tenants } from '../db/schema';
 import { withTenantTx } from '../db/tenant-tx';
-import { forbidden } from '../lib/errors';
+import { errorCode, forbidden } from '../lib/errors';
 import { every } from '../lib/interval-job';
+import { logger } from '../lib/logger';
 import { toArchiveLine } from './archive-file';
 import type { AuditSigner } from './audit-key';
 import { checkpointHead } from './checkpoints';
@@ -111,13 +112,21 @@ const toArchiveRow = (r: Record<string, unknown>): ArchiveRow => ({
 
 export const archiveEventDetail = (a: ArchiveRow) => ({ firstSeq: a.firstSeq, lastSeq: a.lastSeq, count: a.eventCount, fileName: a.fileName, fileSha256: a.fileSha256 });
 
-/** The retention job: every tenant, its own transaction; the database audits each cut (no actor). */
+/**
+ * The retention job: every tenant, its own transaction; the database audits each cut (no actor). A
+ * tenant whose cut the database refuses (its chain is broken) is logged and skipped, not the others.
+ */
 export async function runRetention(db: Db, archiveDir: string, signer: AuditSigner): Promise<ArchiveRow[]> {
   const all = await withTenantTx(db, null, (tx) => tx.select({ id: tenants.id }).from(tenants));
   const done: ArchiveRow[] = [];
   for (const { id } of all) {
-    const archive = await withTenantTx(db, id, (tx) => archiveDueEvents(tx, id, archiveDir, null, signer));
-    if (archive) done.push(archive);
+    try {
+      const archive = await withTenantTx(db, id, (tx) => archiveDueEvents(tx, id, archiveDir, null, signer));
+      if (archive) done.push(archive);
+    } catch (err) {
+      if (errorCode(err) !== 'FORBIDDEN') throw err;
+      logger.error('audit retention cut refused', { tenantId: id, reason: (err as Error).message });
+    }
   }
   return done;
 }
