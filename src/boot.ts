@@ -49,7 +49,7 @@ export async function createServices(config: Config): Promise<Services & { close
     const auditSigner = loadAuditSigner(config);
     const jobs = [
       startCheckpointer(database.db, auditSigner, config.audit.checkpointInterval * 1000),
-      startRetention(database.db, config.audit.archiveDir, config.audit.retentionInterval * 1000),
+      startRetention(database.db, config.audit.archiveDir, auditSigner, config.audit.retentionInterval * 1000),
       startReviewSweeper(database.db, config.reviewSweepInterval * 1000),
     ];
     return {

@@ -486,6 +486,8 @@ export type AuditArchive = {
   /** Hash of event lastSeq: the first remaining event names it as prevHash. */
   anchorHash: Scalars['String']['output'];
   createdAt: Scalars['DateTime']['output'];
+  /** Position of the cut's own audit event (action audit.retention_cut), null for an early cut whose event a later cut archived. */
+  cutSeq?: Maybe<Scalars['Int']['output']>;
   /** Events before this instant were due. */
   cutoff: Scalars['DateTime']['output'];
   eventCount: Scalars['Int']['output'];
@@ -505,7 +507,7 @@ export type AuditBreak = {
 };
 
 export type AuditBreakKind =
-  /** The first event after a retention cut does not continue the archived chain. */
+  /** A retention cut the chain does not continue, or one not recorded by its own audit event (audit.retention_cut) with the same bounds, inside the 30-day floor, or without a checkpoint signed by a trusted key. */
   | 'ARCHIVE'
   /** A signed checkpoint does not match the chain: rows up to it were rewritten (with their hashes recomputed) or removed. */
   | 'CHECKPOINT'
@@ -1190,7 +1192,7 @@ export type Mutation = {
   rotateScimToken: ScimToken;
   /** What happens to undecided items at the due date, and when access counts as unused. */
   setAccessReviewPolicy: AccessReviewPolicy;
-  /** How long audit events stay in the table (30 to 3650 days); older ones are archived by the retention job. */
+  /** How long audit events stay in the table (30 to 3650 days, a floor the database enforces too); older ones are archived by the retention job. */
   setAuditRetention: AuditRetention;
   /** Which roles must use a second factor, and the step-up age. */
   setMfaPolicy: MfaPolicy;
@@ -3034,6 +3036,7 @@ export type AttachmentResolvers<ContextType = RequestContext, ParentType extends
 export type AuditArchiveResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditArchive'] = ResolversParentTypes['AuditArchive']> = {
   anchorHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  cutSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   cutoff?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   eventCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   fileName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

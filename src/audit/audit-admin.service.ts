@@ -37,7 +37,7 @@ export async function setAuditRetention(ctx: RequestContext, days: number) {
 export async function archiveAuditLog(ctx: RequestContext) {
   const viewer = await ctx.requireViewer();
   return auditedMutation(ctx, { action: 'audit.archive', resourceType: 'AuditArchive' }, async (tx) => {
-    const archive = await archiveDueEvents(tx, viewer.tenantId, ctx.services.config.audit.archiveDir, viewer.userId);
+    const archive = await archiveDueEvents(tx, viewer.tenantId, ctx.services.config.audit.archiveDir, viewer.userId, ctx.services.auditSigner);
     return { result: archive, resourceIds: archive ? [archive.id] : [], detail: archive ? archiveEventDetail(archive) : { count: 0 } };
   });
 }

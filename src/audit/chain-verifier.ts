@@ -19,6 +19,22 @@ export type ChainReport = {
 };
 
 const MAX_BREAKS = 20;
+/** How audit_retention_cut() writes the cutoff into its event (UTC, microseconds), compared as text. */
+const CUTOFF_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"';
+
+type CutRow = {
+  first_seq: number;
+  last_seq: number;
+  event_count: number;
+  anchor_hash: unknown;
+  cut_seq: number | null;
+  event_seq: number | null;
+  event_action: string | null;
+  names_archive: boolean | null;
+  bounds_match: boolean;
+  checkpoint_seq: string | null;
+  within_floor: boolean | null;
+};
 const buf = (v: unknown): Buffer | null => (v == null ? null : Buffer.isBuffer(v) ? v : Buffer.from(v as Uint8Array));
 const hex = (v: Buffer | null) => (v ? v.toString('hex') : 'none');
 
@@ -64,9 +80,17 @@ export async function verifyChain(ex: Executor, tenantId: string, trusted: Map<s
     });
   }
 
-  const archives = await queryRows<{ first_seq: number; last_seq: number; anchor_hash: unknown }>(
+  const archives = await queryRows<CutRow>(
     ex,
-    sql`select first_seq, last_seq, anchor_hash from audit_archives where tenant_id = ${tenantId} order by last_seq`,
+    sql`select a.first_seq, a.last_seq, a.event_count, a.anchor_hash, a.cut_seq, e.seq as event_seq, e.action as event_action,
+          e.resource_ids @> array[a.id] as names_archive,
+          coalesce((e.detail->>'firstSeq') = a.first_seq::text and (e.detail->>'lastSeq') = a.last_seq::text
+            and (e.detail->>'count') = a.event_count::text and (e.detail->>'fileSha256') = a.file_sha256, false) as bounds_match,
+          (e.detail->>'checkpointSeq') as checkpoint_seq,
+          case when e.action = 'audit.retention_cut' then coalesce(e.detail->>'cutoff' = to_char(a.cutoff at time zone 'UTC', ${CUTOFF_FORMAT})
+            and a.cutoff <= e.occurred_at - make_interval(days => audit_retention_floor_days()), false) end as within_floor
+        from audit_archives a left join audit_events e on e.tenant_id = a.tenant_id and e.seq = a.cut_seq
+        where a.tenant_id = ${tenantId} order by a.last_seq`,
   );
   let expectedFirst = 1;
   let expectedPrev: Buffer | null = null;
@@ -95,11 +119,13 @@ export async function verifyChain(ex: Executor, tenantId: string, trusted: Map<s
   const lastSeq = chain.last_seq === null ? null : Number(chain.last_seq);
   let verified = 0;
   let latest: number | null = null;
+  const valid = new Set<number>();
   for (const c of checkpoints) {
     const seq = Number(c.seq);
     const hash = buf(c.hash)!;
     const sig = verifyCheckpointSignature(trusted, c.key_id, checkpointMessage(tenantId, seq, hash), buf(c.signature)!);
-    if (sig !== 'ok') {
+    if (sig === 'ok') valid.add(seq);
+    else {
       breaks.push({ kind: 'SIGNATURE', seq, message: sig === 'unknown-key' ? `checkpoint ${seq} is signed by an untrusted key (${c.key_id})` : `checkpoint ${seq} has an invalid signature` });
       continue;
     }
@@ -117,6 +143,7 @@ export async function verifyChain(ex: Executor, tenantId: string, trusted: Map<s
     verified++;
     latest = seq;
   }
+  breaks.push(...cutBreaks(archives, valid, lastSeq));
   breaks.sort((a, b) => a.seq - b.seq);
   return {
     tenantId,
@@ -129,4 +156,43 @@ export async function verifyChain(ex: Executor, tenantId: string, trusted: Map<s
     archives: archives.length,
     breaks: breaks.slice(0, MAX_BREAKS),
   };
+}
+
+/**
+ * Each retention cut must be explained by its own audit event, in the chain after the cut: the
+ * database's audit.retention_cut (or, for a cut made before it wrote one, the application's
+ * audit.archive) naming the archive with the same bounds, a cutoff at least the floor before the cut,
+ * and a checkpoint with a trusted signature vouching for the removed events. A cut event a later cut
+ * archived is vouched for by that cut. Anything else is a removal the rules did not allow.
+ */
+function cutBreaks(archives: CutRow[], validCheckpoints: Set<number>, lastSeq: number | null): ChainBreak[] {
+  const out: ChainBreak[] = [];
+  const archivedThrough = archives.length ? Number(archives.at(-1)!.last_seq) : 0;
+  archives.forEach((a, i) => {
+    const first = Number(a.first_seq);
+    const last = Number(a.last_seq);
+    const cut = `retention cut ${first}-${last}`;
+    const fail = (message: string) => out.push({ kind: 'ARCHIVE', seq: first, message: `${cut} ${message}` });
+    if (Number(a.event_count) !== last - first + 1) fail(`records ${a.event_count} events for ${last - first + 1} positions`);
+    if (a.cut_seq === null) {
+      // Made before cuts named their event, which a later cut then archived; the latest cut's is always live.
+      if (i === archives.length - 1) fail('has no audit event: it was not made by audit_retention_cut()');
+      return;
+    }
+    const at = Number(a.cut_seq);
+    if (at <= archivedThrough) return;
+    if (a.event_seq === null) {
+      fail(`names audit event ${at}, which is ${lastSeq !== null && at <= lastSeq ? 'missing' : `beyond the chain head ${lastSeq ?? 'none'}`}: the cut is not recorded in the chain`);
+      return;
+    }
+    const ownEvent = a.event_action === 'audit.retention_cut' || a.event_action === 'audit.archive';
+    if (!ownEvent || !a.names_archive || !a.bounds_match) {
+      fail(`names audit event ${at}, which does not record it (${a.event_action ?? 'no action'}${a.bounds_match ? '' : ', other bounds'})`);
+      return;
+    }
+    if (a.within_floor === false) fail(`broke the retention floor: its cutoff is not at least the floor before the cut (event ${at})`);
+    const vouched = a.checkpoint_seq !== null ? validCheckpoints.has(Number(a.checkpoint_seq)) : [...validCheckpoints].some((s) => s >= last);
+    if (!vouched) fail(`is not vouched for by a checkpoint with a trusted signature${a.checkpoint_seq !== null ? ` (it names checkpoint ${a.checkpoint_seq})` : ''}`);
+  });
+  return out;
 }

@@ -6,13 +6,30 @@ import type { Db, Tx } from '../db/client';
 import { queryRows } from '../db/rows';
 import { auditArchives, securityPolicies, tenants } from '../db/schema';
 import { withTenantTx } from '../db/tenant-tx';
+import { errorCode, forbidden } from '../lib/errors';
 import { every } from '../lib/interval-job';
+import { logger } from '../lib/logger';
 import { toArchiveLine } from './archive-file';
-import { writeAuditEvents } from './writer';
+import type { AuditSigner } from './audit-key';
+import { checkpointHead } from './checkpoints';
 
 export type ArchiveRow = typeof auditArchives.$inferSelect;
 export const DEFAULT_RETENTION_DAYS = 365;
+/** SQLSTATE of audit_retention_cut()'s refusals (drizzle/0015_audit_retention_floor.sql). */
+export const CUT_REFUSED = 'WA001';
 const BATCH = 2000;
+
+/** The SQLSTATE of a database error, through drizzle's wrapper, on either driver. */
+function sqlState(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 3; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  }
+  return undefined;
+}
+const dbMessage = (err: unknown): string => {
+  const cause = (err as { cause?: { message?: unknown } }).cause;
+  return typeof cause?.message === 'string' ? cause.message : String((err as Error).message);
+};
 
 export async function retentionDays(tx: Tx): Promise<number> {
   const [row] = await tx.select({ days: securityPolicies.auditRetentionDays }).from(securityPolicies);
@@ -20,22 +37,27 @@ export async function retentionDays(tx: Tx): Promise<number> {
 }
 
 /**
- * Archive the current tenant's events older than its retention period: write them (in chain order, with
- * their canonical form and hashes) to an NDJSON file, then let audit_retention_cut() record the cut and
- * remove them, in this transaction. The chain head always stays, and the first remaining event names
- * the archived last hash, so the chain stays verifiable across the cut. Returns null when nothing is due.
+ * Archive the current tenant's events older than its retention period: sign the chain head, write the
+ * events (in chain order, with their canonical form and hashes) to an NDJSON file, then let
+ * audit_retention_cut() check the rules, record the cut with its own audit event and remove them, in
+ * this transaction. The chain head always stays, and the first remaining event names the archived last
+ * hash, so the chain stays verifiable across the cut. Returns null when nothing is due. A refusal by the
+ * database (which should not happen for what is chosen here: a concurrent change, or a broken chain) is
+ * FORBIDDEN with the database's reason.
  */
-export async function archiveDueEvents(tx: Tx, tenantId: string, archiveDir: string, createdBy: string | null): Promise<ArchiveRow | null> {
+export async function archiveDueEvents(tx: Tx, tenantId: string, archiveDir: string, createdBy: string | null, signer: AuditSigner): Promise<ArchiveRow | null> {
   const days = await retentionDays(tx);
   const [bounds] = await queryRows<{ first: number | null; head: number | null; first_recent: number | null }>(
     tx,
     sql`select min(seq) as first, max(seq) as head,
-          min(seq) filter (where occurred_at >= now() - make_interval(days => ${days}::int)) as first_recent
+          min(seq) filter (where occurred_at >= now() - make_interval(days => greatest(${days}::int, audit_retention_floor_days()))) as first_recent
         from audit_events`,
   );
   if (bounds.head === null || bounds.first === null) return null;
   const through = Math.min(bounds.first_recent === null ? Number(bounds.head) : Number(bounds.first_recent) - 1, Number(bounds.head) - 1);
   if (through < Number(bounds.first)) return null;
+  // The cut needs a checkpoint at or after its last event: the head's, unless one is already there.
+  await checkpointHead(tx, tenantId, signer);
 
   const dir = path.join(archiveDir, tenantId);
   fs.mkdirSync(dir, { recursive: true });
@@ -68,6 +90,7 @@ export async function archiveDueEvents(tx: Tx, tenantId: string, archiveDir: str
     return toArchiveRow(archive);
   } catch (err) {
     fs.rmSync(file, { force: true });
+    if (sqlState(err) === CUT_REFUSED) throw forbidden(dbMessage(err), { reason: 'AUDIT_CUT_REFUSED' });
     throw err;
   }
 }
@@ -84,27 +107,29 @@ const toArchiveRow = (r: Record<string, unknown>): ArchiveRow => ({
   cutoff: new Date(r.cutoff as string),
   createdBy: (r.created_by as string | null) ?? null,
   createdAt: new Date(r.created_at as string),
+  cutSeq: r.cut_seq == null ? null : Number(r.cut_seq),
 });
 
 export const archiveEventDetail = (a: ArchiveRow) => ({ firstSeq: a.firstSeq, lastSeq: a.lastSeq, count: a.eventCount, fileName: a.fileName, fileSha256: a.fileSha256 });
 
-/** The retention job: every tenant, its own transaction, the cut audited by the system. */
-export async function runRetention(db: Db, archiveDir: string): Promise<ArchiveRow[]> {
+/**
+ * The retention job: every tenant, its own transaction; the database audits each cut (no actor). A
+ * tenant whose cut the database refuses (its chain is broken) is logged and skipped, not the others.
+ */
+export async function runRetention(db: Db, archiveDir: string, signer: AuditSigner): Promise<ArchiveRow[]> {
   const all = await withTenantTx(db, null, (tx) => tx.select({ id: tenants.id }).from(tenants));
   const done: ArchiveRow[] = [];
   for (const { id } of all) {
-    const archive = await withTenantTx(db, id, async (tx) => {
-      const a = await archiveDueEvents(tx, id, archiveDir, null);
-      if (a) {
-        await writeAuditEvents(tx, { tenantId: id, actorId: null, sessionId: null }, null, [
-          { action: 'audit.archive', outcome: 'ALLOWED', resourceType: 'AuditArchive', resourceIds: [a.id], detail: archiveEventDetail(a) },
-        ]);
-      }
-      return a;
-    });
-    if (archive) done.push(archive);
+    try {
+      const archive = await withTenantTx(db, id, (tx) => archiveDueEvents(tx, id, archiveDir, null, signer));
+      if (archive) done.push(archive);
+    } catch (err) {
+      if (errorCode(err) !== 'FORBIDDEN') throw err;
+      logger.error('audit retention cut refused', { tenantId: id, reason: (err as Error).message });
+    }
   }
   return done;
 }
 
-export const startRetention = (db: Db, archiveDir: string, everyMs: number) => every(everyMs, 'audit retention', () => runRetention(db, archiveDir));
+export const startRetention = (db: Db, archiveDir: string, signer: AuditSigner, everyMs: number) =>
+  every(everyMs, 'audit retention', () => runRetention(db, archiveDir, signer));

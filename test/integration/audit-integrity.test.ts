@@ -167,8 +167,9 @@ describe('tamper-evident audit log: verifier, signed checkpoints, retention cuts
     const t = await tenantWithEvents('cut-rules', 3);
     const inTenant = (s: ReturnType<typeof sql>) => withTenantTx(server.database.db, t.tenantId, (tx) => tx.execute(s));
     expect(await dbFailure(inTenant(sql`delete from audit_events where seq = 1`))).toMatch(/permission denied/);
-    expect(await dbFailure(inTenant(sql`select audit_retention_cut(1, 'x', 'y', null)`))).toMatch(/not all older than the retention period/);
-    expect(await dbFailure(inTenant(sql`select audit_retention_cut(1000, 'x', 'y', null)`))).toMatch(/chain head is never archived/);
+    expect(await dbFailure(inTenant(sql`select audit_retention_cut(1, 'x', 'y', null)`))).toMatch(/needs the archive file name and its SHA-256/);
+    expect(await dbFailure(inTenant(sql`select audit_retention_cut(1, 'x.ndjson', repeat('0', 64), null)`))).toMatch(/not all older than the retention period/);
+    expect(await dbFailure(inTenant(sql`select audit_retention_cut(1000, 'x.ndjson', repeat('0', 64), null)`))).toMatch(/chain head is never archived/);
     expect(await dbFailure(inTenant(sql`update audit_checkpoints set seq = 0`))).toMatch(/permission denied/);
     expect(await dbFailure(server.database.db.execute(sql`delete from audit_checkpoints`))).toMatch(/append-only/);
     expect(await dbFailure(server.database.db.execute(sql`delete from audit_events`))).toMatch(/append-only/);
@@ -186,7 +187,7 @@ describe('tamper-evident audit log: verifier, signed checkpoints, retention cuts
   it('runs the retention job for every tenant without a caller', async () => {
     const t = await tenantWithEvents('job', 4, 500);
     await addEvents(t.tenantId, 1, 0);
-    const done = await runRetention(server.database.db, archiveDir);
+    const done = await runRetention(server.database.db, archiveDir, server.services.auditSigner);
     expect(done.filter((a) => a.tenantId === t.tenantId).map((a) => [a.firstSeq, a.lastSeq])).toEqual([[1, 4]]);
     expect((await t.client.ok<Verification>(VERIFY)).verifyAuditLog.ok).toBe(true);
   });

@@ -1,4 +1,5 @@
-import { bigint, customType, foreignKey, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, check, customType, foreignKey, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { tenantColumns } from './columns';
 import { tenants } from './tenants';
 
@@ -40,9 +41,15 @@ export const auditArchives = pgTable(
     cutoff: timestamp('cutoff', { withTimezone: true }).notNull(),
     createdBy: uuid('created_by'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * Position of the cut's own audit event (audit.retention_cut), written by audit_retention_cut() in the
+     * same transaction. Null only for a cut made before that rule whose event a later cut archived.
+     */
+    cutSeq: bigint('cut_seq', { mode: 'number' }),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
+    check('audit_archives_bounds', sql`${t.firstSeq} >= 1 and ${t.lastSeq} >= ${t.firstSeq} and ${t.eventCount} = ${t.lastSeq} - ${t.firstSeq} + 1 and (${t.cutSeq} is null or ${t.cutSeq} > ${t.lastSeq})`),
     index('audit_archives_seq_idx').on(t.tenantId, t.lastSeq),
     foreignKey({ columns: [t.tenantId], foreignColumns: [tenants.id] }),
   ],
