@@ -15,6 +15,7 @@ import type { RequestContext } from './context';
 import { createDrain } from './drain';
 import { formatError, httpErrorHandler } from './errors';
 import { httpContext } from './http-context';
+import { idempotencyPlugin } from './idempotency-plugin';
 import { requestLifecyclePlugin } from './lifecycle-plugin';
 import { createLimits } from './limits';
 import type { Services } from './services';
@@ -61,6 +62,7 @@ export async function startApp(services: Services, opts: { port?: number; host?:
       // instrument every resolver call (a measurable share of CPU on 100-row pages).
       ApolloServerPluginCacheControlDisabled(),
       requestLifecyclePlugin({ exposeCounters: config.env === 'test' }),
+      idempotencyPlugin(),
     ],
   });
   await apollo.start();
@@ -87,7 +89,8 @@ export async function startApp(services: Services, opts: { port?: number; host?:
   app.use('/scim/v2', scimRouter(services));
   app.use(
     '/graphql',
-    cors<cors.CorsRequest>(),
+    // Browsers may read whether a response was replayed, and when to retry.
+    cors<cors.CorsRequest>({ exposedHeaders: ['Idempotent-Replayed', 'Retry-After'] }),
     express.json({ limit: '100kb' }),
     // The per-request statement counter (an AsyncLocalStorage, which costs on every promise) only where
     // responses report it.
