@@ -169,6 +169,11 @@ onPostgres('deploys and crashes under load (Warden as a child process on Postgre
     });
     await subscribed;
 
+    // Connections that are open but idle when the signal comes: each has answered one request.
+    const idleAgents = Array.from({ length: 4 }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }));
+    const warmUp = await Promise.all(idleAgents.map((a) => post(a, warden.url, token, randomUUID(), `deploy-warm-${randomUUID()}`)));
+    expect(warmUp.map((o) => [o.status, o.connection])).toEqual(idleAgents.map(() => [200, 'keep-alive']));
+
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
     const out: Outcome[] = [];
     // A client stops on this instance once told the connection closes (a 503, or the last response
@@ -177,9 +182,16 @@ onPostgres('deploys and crashes under load (Warden as a child process on Postgre
     await until(() => out.length >= CONNECTIONS * 5, 'mutations before SIGTERM');
     const beforeSignal = out.length;
     warden.child.kill('SIGTERM');
+    // Once draining has visibly started (a response says the connection closes), the idle connections
+    // send their next request: it must be answered 503 and not run.
+    await until(() => out.slice(beforeSignal).some((o) => o.connection === 'close'), 'the first response of the drain');
+    const late = await Promise.all(idleAgents.map((a) => post(a, warden.url, token, randomUUID(), `deploy-late-${randomUUID()}`)));
     await Promise.all(workers);
     const { code } = await warden.exited;
     agent.destroy();
+    for (const a of idleAgents) a.destroy();
+    expect(late.map((o) => [o.status, o.connection, o.error])).toEqual(late.map(() => [503, 'close', undefined]));
+    out.push(...late);
 
     const cutOff = out.filter((o) => o.error !== undefined);
     const refused = out.filter((o) => o.status === 503);
@@ -190,7 +202,7 @@ onPostgres('deploys and crashes under load (Warden as a child process on Postgre
     expect(succeeded.length + refused.length).toBe(out.length);
     for (const o of refused) expect([o.connection, o.retryAfter, o.body?.errors?.[0]?.extensions?.code]).toEqual(['close', '1', 'SERVICE_UNAVAILABLE']);
     // Every connection was closed by the server telling the client so.
-    expect(out.filter((o) => o.connection === 'close')).toHaveLength(CONNECTIONS);
+    expect(out.filter((o) => o.connection === 'close')).toHaveLength(CONNECTIONS + idleAgents.length);
     if (code !== 0) throw new Error(`exit code ${code}:\n${warden.output()}`);
     expect(warden.output()).not.toContain('grace period over');
     expect(await wsClosed).toBe(1001);

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { queryRows } from '../../src/db/rows';
 import { withTenantTx } from '../../src/db/tenant-tx';
+import { toGlobalId } from '../../src/lib/global-id';
 import { postJson } from '../testkit/http';
 import { seedOtherTenant } from '../testkit/seed';
 import { createTestServer, type TestServer } from '../testkit/server';
@@ -68,6 +70,34 @@ describe('Idempotency-Key on mutations', () => {
       queryRows<{ response: Buffer | Uint8Array }>(tx, sql`select response from idempotency_keys where key = ${key}`),
     );
     expect(Buffer.from(stored.response).includes(Buffer.from(id))).toBe(false);
+  });
+
+  it('replays, after a response the client never got, the change that was committed then', async () => {
+    const key = randomUUID();
+    const name = `idem-lost-${key}`;
+    const body = JSON.stringify({ query: CREATE, variables: { i: { name, phone: '13800001111' } } });
+    // The whole request is sent, then the client goes away before any answer: the server runs it anyway.
+    await new Promise<void>((resolve) => {
+      const req = http.request(server.url, {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${lead.token}`, 'idempotency-key': key },
+      });
+      req.on('error', () => resolve());
+      req.end(body, () => {
+        req.destroy();
+        resolve();
+      });
+    });
+    for (let i = 0; i < 200 && (await customersNamed(name)) === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(await customersNamed(name)).toBe(1);
+    let retry = await send(lead, key, name);
+    while (retry.status === 409) retry = await send(lead, key, name);
+    expect([retry.status, retry.headers.get('idempotent-replayed')]).toEqual([200, 'true']);
+    const [created] = await withTenantTx(server.database.db, server.tenantId, (tx) => queryRows<{ id: string }>(tx, sql`select id from customers where name = ${name}`));
+    expect(retry.json.data.createCustomer.id).toBe(toGlobalId('Customer', created.id));
+    expect(await customersNamed(name)).toBe(1);
+    expect(await createEvents(key)).toHaveLength(1);
   });
 
   it('refuses the same key with another request as BAD_USER_INPUT (422), and applies nothing', async () => {
