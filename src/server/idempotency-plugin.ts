@@ -4,8 +4,8 @@ import { parseIdempotencyKey } from '../modules/idempotency/idempotency-key';
 import { decide } from '../modules/idempotency/idempotency.service';
 import type { RequestContext } from './context';
 
-const errorResponse = (status: number, message: string, code: string): GraphQLResponse => ({
-  http: { status, headers: new HeaderMap() },
+const errorResponse = (status: number, message: string, code: string, headers: [string, string][] = []): GraphQLResponse => ({
+  http: { status, headers: new HeaderMap(headers) },
   body: { kind: 'single', singleResult: { errors: [{ message, extensions: { code } }] } },
 });
 
@@ -43,7 +43,7 @@ export function idempotencyPlugin(): ApolloServerPlugin<RequestContext> {
                 body: { kind: 'single', singleResult: decision.body },
               };
             case 'conflict':
-              return errorResponse(409, 'A request with this Idempotency-Key is still being processed; retry later', 'IDEMPOTENCY_CONFLICT');
+              return errorResponse(409, 'A request with this Idempotency-Key is still being processed; retry later', 'IDEMPOTENCY_CONFLICT', [['retry-after', '1']]);
             case 'mismatch':
               return errorResponse(422, 'This Idempotency-Key was used for a different request', 'BAD_USER_INPUT');
           }

@@ -5,6 +5,7 @@ import postgres from 'postgres';
 import { queryRows } from '../../src/db/rows';
 import { withTenantTx } from '../../src/db/tenant-tx';
 import { toGlobalId } from '../../src/lib/global-id';
+import { sweepExpiredKeys } from '../../src/modules/idempotency/idempotency-sweeper';
 import { postJson } from '../testkit/http';
 import { seedOtherTenant } from '../testkit/seed';
 import { createTestServer, type TestServer } from '../testkit/server';
@@ -142,7 +143,7 @@ describe('Idempotency-Key on mutations', () => {
       });
       await isLocked;
       const busy = await send(lead, key, `idem-l-${key}`);
-      expect(busy.status).toBe(409);
+      expect([busy.status, busy.headers.get('retry-after')]).toEqual([409, '1']);
       expect(busy.json.errors[0].extensions.code).toBe('IDEMPOTENCY_CONFLICT');
       expect(await customersNamed(`idem-l-${key}`)).toBe(0);
       release();
@@ -184,6 +185,21 @@ describe('Idempotency-Key on mutations', () => {
       queryRows<{ n: number }>(tx, sql`select count(*)::int as n from idempotency_keys where key = ${key} and expires_at > now()`),
     );
     expect(kept.n).toBe(1);
+  });
+
+  it('sweeps expired keys of every tenant, and only those', async () => {
+    const [gone, live] = [randomUUID(), randomUUID()];
+    expect((await send(lead, gone, `idem-s1-${gone}`)).status).toBe(200);
+    expect((await send(other, live, `idem-s2-${live}`)).status).toBe(200);
+    await server.database.db.transaction(async (tx) => {
+      await tx.execute(sql`select set_config('app.tenant_id', ${server.tenantId}, true)`);
+      await tx.execute(sql`update idempotency_keys set expires_at = now() - interval '1 second' where key = ${gone}`);
+    });
+    expect(await sweepExpiredKeys(server.database.db)).toBeGreaterThanOrEqual(1);
+    const left = async (tenantId: string, key: string) =>
+      (await withTenantTx(server.database.db, tenantId, (tx) => queryRows<{ n: number }>(tx, sql`select count(*)::int as n from idempotency_keys where key = ${key}`)))[0].n;
+    expect(await left(server.tenantId, gone)).toBe(0);
+    expect(await left(otherTenantId, live)).toBe(1);
   });
 
   it('refuses a malformed key with 400 BAD_USER_INPUT before running anything', async () => {
