@@ -87,7 +87,7 @@ async function until(check: () => boolean, what: string, polls = 600): Promise<v
   throw new Error(`gave up waiting for ${what}`);
 }
 
-onPostgres('deploys and crashes under load (Warden as a child process on PostgreSQL)', () => {
+onPostgres('deploys and crashes under load (Warden as a child process; PostgreSQL only, skipped on PGlite: the test and two server processes share one database)', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let tenantId: string;
   let env: Record<string, string>;
