@@ -17,6 +17,7 @@ import { hasAnyTenant } from './db/seed/tenant';
 import { seedDemo } from './db/seed/demo';
 import { logger } from './lib/logger';
 import { startGrantSweeper } from './modules/access/grant-sweeper';
+import { startIdempotencySweeper } from './modules/idempotency/idempotency-sweeper';
 import { SEALED_TABLES } from './modules/crm/customer.pii';
 import { indexUnindexedArticles } from './modules/knowledge/reindex';
 import { startReviewSweeper } from './modules/review/review-due';
@@ -51,6 +52,7 @@ export async function createServices(config: Config): Promise<Services & { close
       startCheckpointer(database.db, auditSigner, config.audit.checkpointInterval * 1000),
       startRetention(database.db, config.audit.archiveDir, auditSigner, config.audit.retentionInterval * 1000),
       startReviewSweeper(database.db, config.reviewSweepInterval * 1000),
+      startIdempotencySweeper(database.db, 15 * 60_000),
     ];
     return {
       config,

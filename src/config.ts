@@ -34,6 +34,8 @@ const schema = z.object({
   WARDEN_MAX_COST: z.coerce.number().int().min(100).default(5000),
   WARDEN_MAX_DIRECTIVES: z.coerce.number().int().min(1).default(20),
   WARDEN_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** How long the result of a mutation sent with an Idempotency-Key is kept for retries, seconds. */
+  WARDEN_IDEMPOTENCY_KEY_TTL: z.coerce.number().int().min(60).max(7 * 86_400).default(86_400),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Ed25519 private key (PKCS#8 PEM) that signs audit checkpoints; defaults to the token key. */
   WARDEN_AUDIT_SIGNING_KEY: z.string().optional(),
@@ -63,6 +65,8 @@ export type Config = {
   };
   limits: { maxDepth: number; maxTokens: number; maxCost: number; maxDirectives: number };
   shutdownGraceMs: number;
+  /** Seconds a mutation's result is kept under its Idempotency-Key. */
+  idempotencyKeyTtl: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   audit: {
     signingKeyPem: string | undefined;
@@ -137,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxDirectives: e.WARDEN_MAX_DIRECTIVES,
     },
     shutdownGraceMs: e.WARDEN_SHUTDOWN_GRACE_MS,
+    idempotencyKeyTtl: e.WARDEN_IDEMPOTENCY_KEY_TTL,
     logLevel: e.LOG_LEVEL,
     audit: {
       signingKeyPem: e.WARDEN_AUDIT_SIGNING_KEY,

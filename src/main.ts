@@ -15,16 +15,19 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
-    logger.info('shutting down: no new connections, finishing requests in flight', { signal });
+    const grace = config.shutdownGraceMs;
+    logger.info('shutting down: not ready, no new connections, finishing requests in flight', { signal, graceMs: grace });
     const force = setTimeout(() => {
       logger.error('shutdown grace period over, exiting');
       process.exit(1);
-    }, config.shutdownGraceMs).unref();
+    }, grace).unref();
     try {
-      await app.stop();
+      // HTTP gets the grace period less a reserve for closing the database and background jobs.
+      const drained = await app.stop({ deadlineMs: Math.max(0, grace - Math.min(2000, grace / 5)) });
       await services.close();
       clearTimeout(force);
-      process.exit(0);
+      logger.info(drained ? 'shut down' : 'shut down; some connections were still open at the deadline and were closed');
+      process.exit(drained ? 0 : 1);
     } catch (err) {
       logger.error('shutdown failed', { err });
       process.exit(1);

@@ -13,3 +13,4 @@ export * from './tables/security-policy';
 export * from './tables/detection';
 export * from './tables/emergency';
 export * from './tables/review';
+export * from './tables/idempotency';

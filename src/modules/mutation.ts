@@ -16,15 +16,21 @@ export async function auditedMutation<T>(
 ): Promise<T> {
   try {
     const out = await ctx.withTx((tx) => tx.transaction(fn));
-    ctx.audit.record({ ...meta, outcome: 'ALLOWED', resourceIds: out.resourceIds, detail: out.detail });
+    ctx.audit.record({ ...meta, outcome: 'ALLOWED', resourceIds: out.resourceIds, detail: withKey(ctx, out.detail) });
     return out.result;
   } catch (err) {
     const code = errorCode(err);
     ctx.audit.record({
       ...meta,
       outcome: code === 'FORBIDDEN' || code === 'NOT_FOUND' ? 'DENIED' : 'FAILED',
-      detail: { code: code ?? 'INTERNAL_SERVER_ERROR' },
+      detail: withKey(ctx, { code: code ?? 'INTERNAL_SERVER_ERROR' }),
     });
     throw err;
   }
 }
+
+/** A mutation sent with an Idempotency-Key names it in its audit event, to match a retry to its original. */
+const withKey = (ctx: RequestContext, detail: Record<string, unknown> | undefined) => {
+  const key = ctx.idempotent?.ref.key;
+  return key === undefined ? detail : { ...detail, idempotencyKey: key };
+};

@@ -4,7 +4,6 @@ import express from 'express';
 import cors from 'cors';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import { migrationStatus } from '../db/migrate';
@@ -13,14 +12,24 @@ import { logger } from '../lib/logger';
 import { buildSchema } from '../schema';
 import { scimRouter } from '../modules/identity/scim.router';
 import type { RequestContext } from './context';
+import { createDrain } from './drain';
 import { formatError, httpErrorHandler } from './errors';
 import { httpContext } from './http-context';
+import { idempotencyPlugin } from './idempotency-plugin';
 import { requestLifecyclePlugin } from './lifecycle-plugin';
 import { createLimits } from './limits';
 import type { Services } from './services';
 import { attachWebSocket } from './ws';
 
-export type App = { httpServer: http.Server; url: string; stop(): Promise<void> };
+export type App = {
+  httpServer: http.Server;
+  url: string;
+  /**
+   * Drain and stop (once; later calls return the same promise): resolves true when every connection
+   * ended within `deadlineMs` (default: the shutdown grace period), false when some had to be cut.
+   */
+  stop(opts?: { deadlineMs?: number }): Promise<boolean>;
+};
 
 /** Express + Apollo Server (HTTP) + graphql-ws (WebSocket) on one path, with health endpoints. */
 export async function startApp(services: Services, opts: { port?: number; host?: string; schema?: GraphQLSchema } = {}): Promise<App> {
@@ -29,7 +38,9 @@ export async function startApp(services: Services, opts: { port?: number; host?:
   const limits = createLimits(config);
   const app = express();
   app.disable('x-powered-by');
-  const httpServer = http.createServer(app);
+  const httpServer = http.createServer();
+  const drain = createDrain(httpServer);
+  httpServer.on('request', drain.listener(app));
   const ws = attachWebSocket(httpServer, schema, services, limits);
 
   const apollo = new ApolloServer<RequestContext>({
@@ -47,12 +58,11 @@ export async function startApp(services: Services, opts: { port?: number; host?:
     formatError,
     plugins: [
       ...limits.apollo.plugins,
-      ApolloServerPluginDrainHttpServer({ httpServer }),
       // Every answer depends on who asks: no cache hints. Left on, its per-field hook made Apollo
       // instrument every resolver call (a measurable share of CPU on 100-row pages).
       ApolloServerPluginCacheControlDisabled(),
       requestLifecyclePlugin({ exposeCounters: config.env === 'test' }),
-      { async serverWillStart() { return { drainServer: () => ws.close() }; } },
+      idempotencyPlugin(),
     ],
   });
   await apollo.start();
@@ -61,6 +71,11 @@ export async function startApp(services: Services, opts: { port?: number; host?:
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    // Out of the load balancer's rotation as soon as draining starts (requests in flight still finish).
+    if (drain.draining) {
+      res.status(503).json({ status: 'draining' });
+      return;
+    }
     try {
       const m = await migrationStatus(services.database);
       const ready = m.applied >= m.expected;
@@ -74,7 +89,8 @@ export async function startApp(services: Services, opts: { port?: number; host?:
   app.use('/scim/v2', scimRouter(services));
   app.use(
     '/graphql',
-    cors<cors.CorsRequest>(),
+    // Browsers may read whether a response was replayed, and when to retry.
+    cors<cors.CorsRequest>({ exposedHeaders: ['Idempotent-Replayed', 'Retry-After'] }),
     express.json({ limit: '100kb' }),
     // The per-request statement counter (an AsyncLocalStorage, which costs on every promise) only where
     // responses report it.
@@ -87,10 +103,22 @@ export async function startApp(services: Services, opts: { port?: number; host?:
   await new Promise<void>((resolve) => httpServer.listen(opts.port ?? config.port, opts.host ?? config.host, resolve));
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${opts.host === '0.0.0.0' || !opts.host ? 'localhost' : opts.host}:${port}/graphql`;
-  let stopping: Promise<void> | undefined;
+  let stopping: Promise<boolean> | undefined;
+  const stop = async (deadlineMs: number) => {
+    const grace = config.shutdownGraceMs;
+    const [drained] = await Promise.all([
+      // Idle keep-alive connections get a moment in which a busy client's next request is answered 503
+      // instead of being reset; a quarter of the grace period, at most a second.
+      drain.drain({ deadlineMs, idleCloseMs: Math.min(1000, grace / 4) }),
+      // graphql-ws closes every socket with 1001 (Going Away).
+      ws.close(),
+    ]);
+    await apollo.stop();
+    return drained;
+  };
   return {
     httpServer,
     url,
-    stop: () => (stopping ??= apollo.stop()),
+    stop: (opts = {}) => (stopping ??= stop(opts.deadlineMs ?? config.shutdownGraceMs)),
   };
 }

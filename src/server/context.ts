@@ -10,6 +10,7 @@ import type { Tx } from '../db/client';
 import { RequestTransaction, withTenantTx } from '../db/tenant-tx';
 import { logger } from '../lib/logger';
 import { loadViewerRow, type ViewerRow } from '../modules/identity/identity.repo';
+import type { IdempotentRequest } from '../modules/idempotency/idempotency.service';
 import { createLoaders, type Loaders } from './loaders';
 import type { Services } from './services';
 
@@ -31,7 +32,7 @@ export class RequestContext implements SensitiveReadContext {
    * for each operation, and the loaders built in the constructor hold the original. Fields assigned
    * on either copy would not be seen by the other (the viewer was loaded twice per request).
    */
-  private readonly state: { viewer?: Promise<Viewer | null>; failure?: string };
+  private readonly state: { viewer?: Promise<Viewer | null>; failure?: string; idempotent?: IdempotentRequest };
 
   constructor(
     readonly services: Services,
@@ -49,6 +50,15 @@ export class RequestContext implements SensitiveReadContext {
   withTx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     if (this.tx) return this.tx.get().then(fn);
     return withTenantTx(this.services.database.db, this.claims?.tid ?? null, fn);
+  }
+
+  /** The mutation runs under an Idempotency-Key: its result is kept when the request commits. */
+  runIdempotent(request: IdempotentRequest): void {
+    this.state.idempotent = request;
+  }
+
+  get idempotent(): IdempotentRequest | undefined {
+    return this.state.idempotent;
   }
 
   authFailure(): string | undefined {
@@ -119,12 +129,14 @@ export class RequestContext implements SensitiveReadContext {
   }
 
   /**
-   * End of the operation: write the collected audit events in one statement, then commit. Audit and
-   * work commit together or not at all; if this throws the caller must not report success.
+   * End of the operation: run `beforeCommit` (keeping an idempotent result), write the collected audit
+   * events in one statement, then commit. Audit and work commit together or not at all; if this throws
+   * the caller must not report success.
    */
-  async finish(): Promise<void> {
+  async finish(beforeCommit?: (tx: Tx) => Promise<void>): Promise<void> {
     const actor = this.actor();
     try {
+      if (beforeCommit) await this.withTx(beforeCommit);
       if (this.audit.size > 0) {
         const events = this.audit.drain();
         if (actor) await this.withTx((tx) => writeAuditEvents(tx, actor, this.requestId, events));

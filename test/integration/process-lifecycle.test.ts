@@ -1,40 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { startWarden as startProcess } from '../testkit/process';
 
-const ROOT = path.resolve(__dirname, '../..');
+/** Start Warden as `npm start` does, on an in-memory embedded database and a random port. */
+const startWarden = () => startProcess({ WARDEN_DATA_DIR: 'memory://', DATABASE_URL: '' });
 
-/** Start `src/main.ts` as `npm start` would, on an in-memory embedded database and a random port. */
-function startWarden(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'development', PORT: '0', HOST: '127.0.0.1', WARDEN_DATA_DIR: 'memory://', LOG_LEVEL: 'info', DATABASE_URL: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Warden did not start:\n${out}`)), 50_000);
-    child.stdout!.on('data', () => {
-      const m = /listening at (http:\/\/\S+?\/graphql)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1], output: () => out });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`Warden exited with ${code}:\n${out}`)));
-  });
-}
-
-/** A GET on a fresh connection that is closed afterwards (no keep-alive pool outliving the test). */
-const get = (url: string) =>
-  new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+/** A GET on a fresh connection that is closed afterwards, or on `agent`'s (keep-alive) connection. */
+const get = (url: string, agent: http.Agent | false = false) =>
+  new Promise<{ status: number; body: unknown; connection?: string }>((resolve, reject) => {
     http
-      .get(url, { agent: false }, (res) => {
+      .get(url, { agent }, (res) => {
         let text = '';
         res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), connection: res.headers.connection }));
       })
       .on('error', reject);
   });
@@ -45,8 +23,10 @@ describe('the process: start-up with demo data, health, graceful shutdown', () =
   it('seeds the demo tenant, answers health checks, and on SIGTERM finishes the request in flight before exiting 0', async () => {
     const { child, url, output } = await startWarden();
     const base = url.replace(/\/graphql$/, '');
-    expect(await get(`${base}/healthz`)).toEqual({ status: 200, body: { status: 'ok' } });
-    expect((await get(`${base}/readyz`)).status).toBe(200);
+    expect(await get(`${base}/healthz`)).toEqual({ status: 200, body: { status: 'ok' }, connection: 'close' });
+    // A load balancer's health check on a connection it keeps open.
+    const probe = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    expect((await get(`${base}/readyz`, probe)).status).toBe(200);
 
     // Put a request in flight for sure: headers and half the body sent, then SIGTERM, then the rest.
     // The server must not drop a connection whose request has begun (only idle ones).
@@ -65,6 +45,11 @@ describe('the process: start-up with demo data, health, graceful shutdown', () =
     const code = exited(child);
     child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
+    // Out of rotation as soon as draining starts: the probe's open connection gets 503 and is closed.
+    let ready = await get(`${base}/readyz`, probe);
+    while (ready.status === 200) ready = await get(`${base}/readyz`, probe);
+    expect(ready).toEqual({ status: 503, body: { status: 'draining' }, connection: 'close' });
+    probe.destroy();
     req.end(body.slice(20));
 
     expect((await inFlight).data?.login?.accessToken).toEqual(expect.any(String));
