@@ -1,7 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import cors from 'cors';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -17,6 +16,7 @@ import { formatError, httpErrorHandler } from './errors';
 import { httpContext } from './http-context';
 import { requestLifecyclePlugin } from './lifecycle-plugin';
 import { createLimits } from './limits';
+import { originGuard } from './origin-policy';
 import type { Services } from './services';
 import { attachWebSocket } from './ws';
 
@@ -74,7 +74,7 @@ export async function startApp(services: Services, opts: { port?: number; host?:
   app.use('/scim/v2', scimRouter(services));
   app.use(
     '/graphql',
-    cors<cors.CorsRequest>(),
+    ...originGuard(config.allowedOrigins),
     express.json({ limit: '100kb' }),
     // The per-request statement counter (an AsyncLocalStorage, which costs on every promise) only where
     // responses report it.
