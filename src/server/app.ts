@@ -17,6 +17,8 @@ import { httpContext } from './http-context';
 import { requestLifecyclePlugin } from './lifecycle-plugin';
 import { createLimits } from './limits';
 import { originGuard } from './origin-policy';
+import { verifyBodyEncoding } from './body-encoding';
+import { storableTextPlugin } from './text-input';
 import type { Services } from './services';
 import { attachWebSocket } from './ws';
 
@@ -52,6 +54,7 @@ export async function startApp(services: Services, opts: { port?: number; host?:
       // instrument every resolver call (a measurable share of CPU on 100-row pages).
       ApolloServerPluginCacheControlDisabled(),
       requestLifecyclePlugin({ exposeCounters: config.env === 'test' }),
+      storableTextPlugin,
       { async serverWillStart() { return { drainServer: () => ws.close() }; } },
     ],
   });
@@ -75,7 +78,7 @@ export async function startApp(services: Services, opts: { port?: number; host?:
   app.use(
     '/graphql',
     ...originGuard(config.allowedOrigins),
-    express.json({ limit: '100kb' }),
+    express.json({ limit: '100kb', verify: verifyBodyEncoding }),
     // The per-request statement counter (an AsyncLocalStorage, which costs on every promise) only where
     // responses report it.
     ...(config.env === 'test' ? [(_req: express.Request, _res: express.Response, next: express.NextFunction) => countStatements(() => next())] : []),

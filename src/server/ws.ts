@@ -10,6 +10,7 @@ import { formatError } from './errors';
 import { verifyBearer } from './http-context';
 import type { createLimits } from './limits';
 import { verifyOrigin } from './origin-policy';
+import { unstorableTextError } from './text-input';
 import type { Services } from './services';
 
 /**
@@ -63,6 +64,8 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, s
         if (!getOperationAST(document, payload.operationName)) {
           return [new GraphQLError('Operation not found', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
         }
+        const unstorable = unstorableTextError(document, payload.variables);
+        if (unstorable) return [unstorable];
         const { claims, failure } = await verifyBearer(services, ctx.connectionParams?.authorization);
         const req = ctx.extra.request;
         if (claims && !authenticated.has(ctx.extra.socket)) {
