@@ -9,7 +9,10 @@ import { findUnstorableText, isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../
  */
 export function unstorableTextError(document: DocumentNode, variables: Record<string, unknown> | null | undefined): GraphQLError | undefined {
   let literal: ASTNode | undefined;
-  visit(document, {
+  // The lexer refuses a raw lone surrogate in a string, not a raw NUL; a \u escape can make either.
+  // A document with neither (nearly all) needs no walk.
+  const source = document.loc?.source.body;
+  if (source === undefined || source.includes('\\u') || source.includes('\0')) visit(document, {
     StringValue(node) {
       if (!literal && !isStorableText(node.value)) literal = node;
     },

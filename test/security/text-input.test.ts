@@ -65,6 +65,7 @@ describe('GraphQL over HTTP', () => {
     ['login e-mail', (c: () => GraphQLClient) => c().request('mutation { login(input: { tenant: "acme", email: "agent\\u0000@acme.test", password: "x" }) { accessToken } }')],
     ['beginSso tenant', (c: () => GraphQLClient) => c().request('mutation { beginSso(tenant: "ac\\u0000me", redirectUri: "http://localhost/cb") { authorizationUrl } }')],
     ['createArticle title', () => lead.request('mutation { createArticle(input: { title: "Refund\\u0000", body: "b" }) { id } }')],
+    ['createArticle title, a raw NUL in the document', () => lead.request(`mutation { createArticle(input: { title: "Refund${NUL}", body: "b" }) { id } }`)],
     ['createCustomer name', () => sales.request('mutation { createCustomer(input: { name: "Li\\u0000Na" }) { id } }')],
     ['a query argument', () => agent.request('{ searchArticles(query: "refund\\u0000") { totalCount } }')],
   ])('refuses U+0000 in an inline literal: %s', async (_name, send) => {
