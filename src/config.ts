@@ -45,7 +45,24 @@ const schema = z.object({
   WARDEN_AUDIT_ARCHIVE_DIR: z.string().optional(),
   WARDEN_AUDIT_RETENTION_INTERVAL: z.coerce.number().int().min(60).default(3600),
   WARDEN_REVIEW_SWEEP_INTERVAL: z.coerce.number().int().min(1).default(60),
+  /** Browser origins (comma-separated `scheme://host[:port]`) allowed besides the server's own host. */
+  WARDEN_ALLOWED_ORIGINS: z
+    .string()
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.string().refine(isOrigin, 'each entry must be an origin: http(s)://host[:port], no path, no wildcard')))
+    .optional(),
 });
+
+/** `https://app.example.com` or `http://localhost:5173`, exactly as a browser sends it in `Origin`. */
+function isOrigin(value: string): boolean {
+  try {
+    const u = new URL(value);
+    // URL accepts `*` in a host name; a wildcard would read as one and match nothing.
+    return (u.protocol === 'https:' || u.protocol === 'http:') && !u.hostname.includes('*') && u.origin === value.toLowerCase().replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}
 
 export type Config = {
   env: 'development' | 'test' | 'production';
@@ -80,6 +97,11 @@ export type Config = {
   };
   /** Seconds between runs of the access-review due-date rule. */
   reviewSweepInterval: number;
+  /**
+   * Cross-origin browser callers allowed on /graphql (HTTP and WebSocket): `origins` exactly, and any
+   * loopback origin when `loopback` (the development and test default). The server's own host always is.
+   */
+  allowedOrigins: { origins: string[]; loopback: boolean };
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -153,6 +175,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retentionInterval: e.WARDEN_AUDIT_RETENTION_INTERVAL,
     },
     reviewSweepInterval: e.WARDEN_REVIEW_SWEEP_INTERVAL,
+    allowedOrigins: e.WARDEN_ALLOWED_ORIGINS
+      ? { origins: e.WARDEN_ALLOWED_ORIGINS.map((o) => new URL(o).origin), loopback: false }
+      : { origins: [], loopback: e.NODE_ENV !== 'production' },
   };
 }
 

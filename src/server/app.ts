@@ -1,7 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import cors from 'cors';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
@@ -18,6 +17,9 @@ import { httpContext } from './http-context';
 import { idempotencyPlugin } from './idempotency-plugin';
 import { requestLifecyclePlugin } from './lifecycle-plugin';
 import { createLimits } from './limits';
+import { originGuard } from './origin-policy';
+import { verifyBodyEncoding } from './body-encoding';
+import { storableTextPlugin } from './text-input';
 import type { Services } from './services';
 import { attachWebSocket } from './ws';
 
@@ -62,6 +64,8 @@ export async function startApp(services: Services, opts: { port?: number; host?:
       // instrument every resolver call (a measurable share of CPU on 100-row pages).
       ApolloServerPluginCacheControlDisabled(),
       requestLifecyclePlugin({ exposeCounters: config.env === 'test' }),
+      // Text that cannot be stored is refused before a key is reserved for it.
+      storableTextPlugin,
       idempotencyPlugin(),
     ],
   });
@@ -89,9 +93,8 @@ export async function startApp(services: Services, opts: { port?: number; host?:
   app.use('/scim/v2', scimRouter(services));
   app.use(
     '/graphql',
-    // Browsers may read whether a response was replayed, and when to retry.
-    cors<cors.CorsRequest>({ exposedHeaders: ['Idempotent-Replayed', 'Retry-After'] }),
-    express.json({ limit: '100kb' }),
+    ...originGuard(config.allowedOrigins),
+    express.json({ limit: '100kb', verify: verifyBodyEncoding }),
     // The per-request statement counter (an AsyncLocalStorage, which costs on every promise) only where
     // responses report it.
     ...(config.env === 'test' ? [(_req: express.Request, _res: express.Response, next: express.NextFunction) => countStatements(() => next())] : []),

@@ -40,6 +40,7 @@ const BODY_ERRORS: Record<string, string> = {
   'entity.too.large': 'Request body is too large',
   'charset.unsupported': 'Unsupported charset',
   'encoding.unsupported': 'Unsupported content encoding',
+  'encoding.invalid': 'Request body is not valid UTF-8 (or in the charset it declares)',
 };
 
 /**

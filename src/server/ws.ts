@@ -9,6 +9,8 @@ import { RequestContext } from './context';
 import { formatError } from './errors';
 import { verifyBearer } from './http-context';
 import type { createLimits } from './limits';
+import { verifyOrigin } from './origin-policy';
+import { unstorableTextError } from './text-input';
 import type { Services } from './services';
 
 /**
@@ -19,7 +21,7 @@ import type { Services } from './services';
 export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, services: Services, limits: ReturnType<typeof createLimits>) {
   // The same bound as the HTTP body (express.json limit in app.ts); ws would accept 100 MiB messages.
   // A larger message closes the socket with 1009 (Message Too Big).
-  const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 100 * 1024 });
+  const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 100 * 1024, verifyClient: verifyOrigin(services.config.allowedOrigins) });
   const contexts = new Map<string, RequestContext>();
   const key = (socketId: object, id: string) => `${idOf(socketId)}:${id}`;
   const ids = new WeakMap<object, number>();
@@ -62,6 +64,8 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, s
         if (!getOperationAST(document, payload.operationName)) {
           return [new GraphQLError('Operation not found', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
         }
+        const unstorable = unstorableTextError(document, payload.variables);
+        if (unstorable) return [unstorable];
         const { claims, failure } = await verifyBearer(services, ctx.connectionParams?.authorization);
         const req = ctx.extra.request;
         if (claims && !authenticated.has(ctx.extra.socket)) {

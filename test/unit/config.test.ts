@@ -29,3 +29,23 @@ describe('audit configuration', () => {
     expect(() => loadConfig({ WARDEN_AUDIT_CHECKPOINT_INTERVAL: '0' })).toThrow(/WARDEN_AUDIT_CHECKPOINT_INTERVAL/);
   });
 });
+
+describe('allowed origins', () => {
+  it('allows loopback origins by default outside production, none in production', () => {
+    expect(loadConfig({}).allowedOrigins).toEqual({ origins: [], loopback: true });
+    expect(loadConfig({ NODE_ENV: 'test' }).allowedOrigins).toEqual({ origins: [], loopback: true });
+    const production = loadConfig({ NODE_ENV: 'production', WARDEN_JWT_PRIVATE_KEY: 'pem', WARDEN_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') });
+    expect(production.allowedOrigins).toEqual({ origins: [], loopback: false });
+  });
+
+  it('takes a comma-separated list that replaces the default', () => {
+    expect(loadConfig({ WARDEN_ALLOWED_ORIGINS: 'https://App.example.com, http://localhost:5173' }).allowedOrigins).toEqual({
+      origins: ['https://app.example.com', 'http://localhost:5173'],
+      loopback: false,
+    });
+  });
+
+  it.each(['*', 'null', 'app.example.com', 'https://app.example.com/path', 'ftp://files.example', 'https://*.example.com'])('stops start-up on %s', (value) => {
+    expect(() => loadConfig({ WARDEN_ALLOWED_ORIGINS: value })).toThrow(/WARDEN_ALLOWED_ORIGINS/);
+  });
+});

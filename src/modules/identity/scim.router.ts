@@ -8,6 +8,8 @@ import { withTenantTx } from '../../db/tenant-tx';
 import { errorCode } from '../../lib/errors';
 import { isUuid } from '../../lib/global-id';
 import { logger } from '../../lib/logger';
+import { findUnstorableText, UNSTORABLE_TEXT_MESSAGE } from '../../lib/storable-text';
+import { verifyBodyEncoding } from '../../server/body-encoding';
 import type { Services } from '../../server/services';
 import { offboard } from './offboarding.service';
 import { insertScimUser, scimUserById, scimUsersWhere, updateScimUser, type ScimUserRow } from './scim.repo';
@@ -93,7 +95,12 @@ async function deactivate(tx: Tx, scope: Scope, userId: string, audit: (e: Audit
 
 export function scimRouter(services: Services): express.Router {
   const router = express.Router();
-  router.use(express.json({ type: ['application/scim+json', 'application/json'], limit: '100kb' }));
+  router.use(express.json({ type: ['application/scim+json', 'application/json'], limit: '100kb', verify: verifyBodyEncoding }));
+  // Text PostgreSQL cannot store (U+0000, unpaired surrogates) in a body or a filter is the client's error, not a failed statement.
+  router.use((req, _res, next) => {
+    const at = findUnstorableText(req.body) ?? findUnstorableText(req.query);
+    next(at ? new ScimError(400, 'invalidValue', `${UNSTORABLE_TEXT_MESSAGE} (at ${at.join('.') || 'the top level'})`) : undefined);
+  });
 
   const handle = (fn: (req: Request, res: Response, scope: Scope) => Promise<void>) => async (req: Request, res: Response, next: NextFunction) => {
     try {
@@ -212,6 +219,10 @@ export function scimRouter(services: Services): express.Router {
       return;
     }
     const status = (err as { status?: number; type?: string }).status;
+    if (status === 400 && (err as { type?: string }).type === 'encoding.invalid') {
+      send(res, 400, { schemas: [ERROR_SCHEMA], status: '400', scimType: 'invalidSyntax', detail: 'Request body is not valid UTF-8' });
+      return;
+    }
     if (status === 400 || status === 413 || status === 415) {
       send(res, status, { schemas: [ERROR_SCHEMA], status: String(status), ...(status === 400 && { scimType: 'invalidSyntax' }), detail: status === 400 ? 'Malformed JSON' : 'Request not acceptable' });
       return;
