@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/rows';
 import { withTenantTx } from '../../src/db/tenant-tx';
-import { addArticles, addCategory, addContacts, addCustomers, addSpace, addTeam, addTickets, addUser } from '../../src/db/seed/builders';
+import { hashPassword } from '../../src/authn/passwords';
+import { addArticles, addCategory, addContacts, addCustomers, addSpace, addTeam, addTickets, addUsersBulk } from '../../src/db/seed/builders';
 import { createTenant } from '../../src/db/seed/tenant';
 import { toGlobalId } from '../../src/lib/global-id';
 import type { GraphQLClient } from './client';
@@ -80,14 +81,17 @@ export async function buildWorld(server: TestServer, rng: Rng): Promise<World> {
   const { tenantId, roleIds: builtIn } = await createTenant(db, TENANT, 'Differential');
   const label = new Map<string, string>();
   const data = await withTenantTx(db, tenantId, async (tx) => {
-    const adminId = await addUser(tx, tenantId, { email: `admin@${TENANT}.test`, displayName: 'admin', password: PASSWORD, roleIds: [builtIn.admin] });
+    // One password hash for all (hashing is deliberately slow).
+    const users = await addUsersBulk(
+      tx,
+      tenantId,
+      [{ email: `admin@${TENANT}.test`, displayName: 'admin', roleIds: [builtIn.admin] }, ...Array.from({ length: 6 }, (_, i) => ({ email: `p${i}@${TENANT}.test`, displayName: `p${i}`, roleIds: [] }))],
+      await hashPassword(PASSWORD),
+    );
+    const adminId = users[0].id;
+    const personaIds = users.slice(1).map((u) => u.id);
     label.set(adminId, 'admin');
-    const personaIds: string[] = [];
-    for (let i = 0; i < 6; i++) {
-      const id = await addUser(tx, tenantId, { email: `p${i}@${TENANT}.test`, displayName: `p${i}`, password: PASSWORD, roleIds: [] });
-      personaIds.push(id);
-      label.set(id, `p${i}`);
-    }
+    personaIds.forEach((id, i) => label.set(id, `p${i}`));
     // Team membership is deliberately random: a TEAM scope names its team, membership must not matter.
     const teams: string[] = [];
     for (let t = 0; t < 3; t++) {
@@ -179,14 +183,16 @@ export async function buildWorld(server: TestServer, rng: Rng): Promise<World> {
   // Thousands of reads by a handful of users are the point here, not an incident: no session revocations.
   for (const kind of ['BULK_PII_READ', 'REPEATED_DENIALS', 'MASS_EXPORT'])
     await admin.ok('mutation($i: DetectionRuleInput!) { configureDetectionRule(input: $i) { kind } }', { i: { kind, enabled: false } });
-  const personas: Persona[] = [];
-  for (const [i, id] of data.personaIds.entries()) {
-    const email = `p${i}@${TENANT}.test`;
-    const c = await client.login(email, PASSWORD, TENANT);
-    const { enrollTotp } = await c.ok<{ enrollTotp: { secret: string } }>('mutation { enrollTotp { secret } }');
-    const { confirmTotp } = await c.ok<{ confirmTotp: { recoveryCodes: string[] } }>('mutation($c: String!) { confirmTotp(code: $c) { recoveryCodes } }', { c: await totpCode(enrollTotp.secret) });
-    personas.push({ id, email, plain: await client.login(email, PASSWORD, TENANT), recoveryCodes: confirmTotp.recoveryCodes, assignmentIds: [], grantIds: [] });
-  }
+  const personas: Persona[] = await Promise.all(
+    data.personaIds.map(async (id, i) => {
+      const email = `p${i}@${TENANT}.test`;
+      const [c, plain] = await Promise.all([client.login(email, PASSWORD, TENANT), client.login(email, PASSWORD, TENANT)]);
+      const { enrollTotp } = await c.ok<{ enrollTotp: { secret: string } }>('mutation { enrollTotp { secret } }');
+      const { confirmTotp } = await c.ok<{ confirmTotp: { recoveryCodes: string[] } }>('mutation($c: String!) { confirmTotp(code: $c) { recoveryCodes } }', { c: await totpCode(enrollTotp.secret) });
+      // Confirming the authenticator is a second factor: that session is the stepped-up one.
+      return { id, email, plain, stepped: { client: c, at: Date.now() }, recoveryCodes: confirmTotp.recoveryCodes, assignmentIds: [], grantIds: [] };
+    }),
+  );
   return { server, tenantId, admin, ...data, personas, foreign: foreign.map((f) => toGlobalId(f.kind, f.id)), label, roleIds: new Map() };
 }
 
