@@ -66,7 +66,7 @@ describe('differential: the API against the reference model of the documented po
       process.stderr.write(`${report}\n`);
       if (failures.length) throw new Error(report);
       // A run where the model almost always says "all" or "nothing" could not tell a wrong policy from a right one.
-      expect(partial / cases).toBeGreaterThan(0.4);
+      if (ONLY === undefined) expect(partial / cases).toBeGreaterThan(0.4);
     },
     Math.max(180_000, CASES * 1_000),
   );
