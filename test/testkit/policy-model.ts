@@ -83,6 +83,27 @@ export function holds(v: ViewerM, p: Perm, r: Subject, at: Date): boolean {
   return v.assignments.some((a) => a.permissions.includes(p) && covers(a.scope, r, v.userId) && cleared(a)) || liveGrant(v, p, r.id, at);
 }
 
+/** Which of the viewer's roles (numbered from 1) and grants give P on r: for failure reports. */
+function sources(v: ViewerM, p: Perm, r: Subject, at: Date): string {
+  const roles = v.assignments.flatMap((a, i) => (holds({ ...v, assignments: [a], grants: [] }, p, r, at) ? [`role ${i + 1}`] : []));
+  const grants = liveGrant(v, p, r.id, at) ? ['grant'] : [];
+  return [...roles, ...grants].join('+') || 'none';
+}
+
+export const explainArticle = (v: ViewerM, a: ArticleM, at: Date) =>
+  (['ARTICLE_READ', 'ARTICLE_WRITE', 'ARTICLE_PUBLISH'] as const).map((p) => `${p.slice(8)} ${sources(v, p, articleSubject(a), at)}`).join(', ');
+export const explainCustomer = (v: ViewerM, c: CustomerM, at: Date) =>
+  (['CUSTOMER_READ', 'PII_READ_FULL', 'PII_READ_MASKED'] as const).map((p) => `${p} ${sources(v, p, customerSubject(c), at)}`).join(', ');
+export const explainTicket = (v: ViewerM, t: TicketM, at: Date) => `TICKET_READ ${sources(v, 'TICKET_READ', ticketSubject(t), at)}`;
+
+/** Where each query word is found in an article (title, tags, body), for failure reports. */
+export function matchedIn(a: ArticleM, query: string): string {
+  const fields = { title: words(a.title), tags: a.tags.flatMap(words), body: words(a.body) };
+  return words(query)
+    .map((q) => `${q} in ${Object.entries(fields).filter(([, ws]) => ws.some((w) => w.startsWith(q))).map(([f]) => f).join('+') || 'nothing'}`)
+    .join(', ');
+}
+
 /** P held on some record or other: by any role assignment, or by a live grant. */
 export const heldSomewhere = (v: ViewerM, p: Perm, at: Date) => v.assignments.some((a) => a.permissions.includes(p)) || v.grants.some((g) => g.permission === p && g.expiresAt > at);
 

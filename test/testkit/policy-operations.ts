@@ -6,8 +6,12 @@ import {
   articleNotes,
   articleVisible,
   customerVisible,
+  explainArticle,
+  explainCustomer,
+  explainTicket,
   heldSomewhere,
   lookupByContact,
+  matchedIn,
   pii,
   snippetRefused,
   ticketVisible,
@@ -72,13 +76,18 @@ class Report {
   }
   name = (id: string) => this.world.label.get(id) ?? id;
 
-  ids(aspect: string, expected: string[], actual: string[]) {
+  /** Missing, extra and repeated ids, each record named and, with `why`, what the model's decision rests on. */
+  ids(aspect: string, expected: string[], actual: string[], why?: (id: string) => string | undefined) {
+    const named = (id: string) => {
+      const reason = why?.(id);
+      return reason ? `${this.name(id)} [${reason}]` : this.name(id);
+    };
     const dup = actual.filter((id, i) => actual.indexOf(id) !== i);
     const missing = expected.filter((id) => !actual.includes(id));
     const extra = actual.filter((id) => !expected.includes(id));
-    if (dup.length) this.add(aspect, `listed twice: ${[...new Set(dup)].map(this.name).join('; ')}`);
-    if (missing.length) this.add(aspect, `missing (the model shows them): ${missing.map(this.name).join('; ')}`);
-    if (extra.length) this.add(aspect, `extra (the model refuses them): ${extra.map(this.name).join('; ')}`);
+    if (dup.length) this.add(`${aspect}.repeated`, `listed twice: ${[...new Set(dup)].map(this.name).join('; ')}`);
+    if (missing.length) this.add(`${aspect}.missing`, `missing (the model shows them): ${missing.map(named).join('; ')}`);
+    if (extra.length) this.add(`${aspect}.extra`, `extra (the model refuses them): ${extra.map(named).join('; ')}`);
   }
 
   field(aspect: string, what: string, expected: FieldM, actual: unknown, codes: string[]) {
@@ -136,6 +145,19 @@ function checkArticleFields(rep: Report, ctx: Ctx, a: ArticleM, node: Json, erro
   rep.field('internalNotes', `internalNotes of ${rep.name(a.id)}`, articleNotes(ctx.viewer, a, ctx.at()), node.internalNotes, errors.take([...path, 'internalNotes']));
 }
 
+const articleWhy = (ctx: Ctx, query?: string) => (id: string) => {
+  const a = byId(ctx.world.articles, id);
+  return a && `${explainArticle(ctx.viewer, a, ctx.at())}${query ? `; ${matchedIn(a, query)}` : ''}`;
+};
+const customerWhy = (ctx: Ctx) => (id: string) => {
+  const c = byId(ctx.world.customers, id);
+  return c && explainCustomer(ctx.viewer, c, ctx.at());
+};
+const ticketWhy = (ctx: Ctx) => (id: string) => {
+  const t = byId(ctx.world.tickets, id);
+  return t && explainTicket(ctx.viewer, t, ctx.at());
+};
+
 const ARTICLE_FIELDS = 'id body internalNotes';
 const PAGE = 'pageInfo { hasNextPage endCursor }';
 
@@ -159,7 +181,7 @@ async function articlesList(ctx: Ctx): Promise<Outcome> {
     });
     rep.leftover(p.errors);
   }
-  if (!refusal) rep.ids('ids', expected.map((a) => a.id), seen);
+  if (!refusal) rep.ids('ids', expected.map((a) => a.id), seen, articleWhy(ctx));
   return { op: `articles(first: ${first}), every page`, diffs: rep.diffs, partial: expected.length > 0 && expected.length < ctx.world.articles.length };
 }
 
@@ -265,7 +287,7 @@ async function search(ctx: Ctx): Promise<Outcome> {
     });
     rep.leftover(p.errors);
   }
-  if (!refusal) rep.ids('ids', hits.map((a) => a.id), seen);
+  if (!refusal) rep.ids('ids', hits.map((a) => a.id), seen, articleWhy(ctx, query));
   return { op: `searchArticles(query: ${show(query)}, first: ${first}), every page`, diffs: rep.diffs, partial: hits.length > 0 };
 }
 
@@ -280,7 +302,7 @@ async function categoryArticles(ctx: Ctx): Promise<Outcome> {
   if (refusal && !(expected.length === 0 && refusal.every((c) => c === '(no data)' || c === 'FORBIDDEN'))) checkRefusal(rep, ctx, refusal, expected, 'ARTICLE_READ');
   const seen = pages.flatMap((p) => p.conn.edges.map((e: Json) => raw(e.node.id)));
   for (const p of pages) rep.leftover(p.errors);
-  if (!refusal) rep.ids('ids', expected, seen);
+  if (!refusal) rep.ids('ids', expected, seen, articleWhy(ctx));
   return { op: `node(id: category ${rep.name(c.id)}) { articles(first: ${first}) }, every page`, diffs: rep.diffs, partial: expected.length > 0 };
 }
 
@@ -317,7 +339,7 @@ async function customersList(ctx: Ctx): Promise<Outcome> {
     });
     rep.leftover(p.errors);
   }
-  if (!refusal) rep.ids('ids', expected.map((c) => c.id), seen);
+  if (!refusal) rep.ids('ids', expected.map((c) => c.id), seen, customerWhy(ctx));
   return { op: `customers(first: ${first}) { ${CUSTOMER_FIELDS} }, every page`, diffs: rep.diffs, partial: expected.length > 0 && expected.length < ctx.world.customers.length };
 }
 
@@ -336,7 +358,7 @@ async function customerById(ctx: Ctx): Promise<Outcome> {
       checkCustomerFields(rep, ctx, c, node, errors, ['customer']);
       const expected = ctx.world.tickets.filter((t) => t.customerId === c.id && ticketVisible(ctx.viewer, t, at)).map((t) => t.id);
       if (node.tickets === null) checkRefusal(rep, ctx, errors.take(['customer', 'tickets']), expected, 'TICKET_READ');
-      else rep.ids('tickets', expected, node.tickets.edges.map((e: Json) => raw(e.node.id)));
+      else rep.ids('tickets', expected, node.tickets.edges.map((e: Json) => raw(e.node.id)), ticketWhy(ctx));
     }
   } else checkHidden(rep, ctx, c ? rep.name(c.id) : "another tenant's customer", r.data?.customer ?? null, errors.take(['customer']), 'CUSTOMER_READ');
   rep.leftover(errors);
@@ -358,7 +380,7 @@ async function customerByContact(ctx: Ctx): Promise<Outcome> {
   if ('refused' in expected) {
     if (list || codes.join() !== 'FORBIDDEN') rep.add('refused', `expected FORBIDDEN, got ${show(list?.map((x: Json) => rep.name(raw(x.id))))} ${codes.join(',')}`);
   } else if (!list) rep.add('answered', `refused with ${codes.join(',')}; the model finds ${expected.ids.map(rep.name).join('; ') || 'nobody'}`);
-  else rep.ids('ids', expected.ids, list.map((x: Json) => raw(x.id)));
+  else rep.ids('ids', expected.ids, list.map((x: Json) => raw(x.id)), customerWhy(ctx));
   rep.leftover(errors);
   return { op: `customerByContact(${show(by)}) { id }`, diffs: rep.diffs, partial: 'ids' in expected && expected.ids.length > 0 };
 }
@@ -371,7 +393,7 @@ async function ticketsList(ctx: Ctx): Promise<Outcome> {
   const { pages, refusal } = await allPages(ctx, q, { first }, ['tickets']);
   if (refusal) checkRefusal(rep, ctx, refusal, expected, 'TICKET_READ');
   for (const p of pages) rep.leftover(p.errors);
-  if (!refusal) rep.ids('ids', expected, pages.flatMap((p) => p.conn.edges.map((e: Json) => raw(e.node.id))));
+  if (!refusal) rep.ids('ids', expected, pages.flatMap((p) => p.conn.edges.map((e: Json) => raw(e.node.id))), ticketWhy(ctx));
   return { op: `tickets(first: ${first}), every page`, diffs: rep.diffs, partial: expected.length > 0 && expected.length < ctx.world.tickets.length };
 }
 
