@@ -44,12 +44,34 @@ export type Persona = {
   grantIds: string[];
 };
 
+/** When each client's access token was issued: tokens live 15 minutes, a long fuzz run outlives them. */
+const issued = new WeakMap<GraphQLClient, number>();
+const TOKEN_RENEW_MS = 600_000;
+
+async function signIn(world: { server: TestServer }, email: string): Promise<GraphQLClient> {
+  const client = await world.server.client().login(email, PASSWORD, TENANT);
+  issued.set(client, Date.now());
+  return client;
+}
+
+/** Refresh the client's tokens in place when they are old (same session, so its step-up state stays). */
+async function keepAlive(client: GraphQLClient): Promise<void> {
+  if (Date.now() - (issued.get(client) ?? 0) < TOKEN_RENEW_MS) return;
+  const { refreshSession } = await client.ok<{ refreshSession: { accessToken: string; refreshToken: string } }>(
+    'mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken refreshToken } }',
+    { t: client.refreshToken },
+  );
+  client.token = refreshSession.accessToken;
+  client.refreshToken = refreshSession.refreshToken;
+  issued.set(client, Date.now());
+}
+
 /** Well inside the default step-up age (900 s). */
 const STEP_UP_RENEW_MS = 600_000;
 
 async function steppedUpSession(world: World, persona: Persona): Promise<GraphQLClient> {
   if (persona.stepped && Date.now() - persona.stepped.at < STEP_UP_RENEW_MS) return persona.stepped.client;
-  const client = await world.server.client().login(persona.email, PASSWORD, TENANT);
+  const client = await signIn(world, persona.email);
   await client.ok('mutation($c: String!) { verifyMfa(code: $c) { verifiedAt } }', { c: persona.recoveryCodes.pop() });
   // Recovery codes are single use: renew them (which needs the fresh factor just given) before they run out.
   if (persona.recoveryCodes.length < 2) persona.recoveryCodes = (await client.ok<{ regenerateRecoveryCodes: string[] }>('mutation { regenerateRecoveryCodes }')).regenerateRecoveryCodes;
@@ -178,15 +200,14 @@ export async function buildWorld(server: TestServer, rng: Rng): Promise<World> {
         union all (select 'Ticket', id::text from tickets limit 2) union all (select 'CustomerContact', id::text from customer_contacts limit 1)`,
     ),
   );
-  const client = server.client();
-  const admin = await client.login(`admin@${TENANT}.test`, PASSWORD, TENANT);
+  const admin = await signIn({ server }, `admin@${TENANT}.test`);
   // Thousands of reads by a handful of users are the point here, not an incident: no session revocations.
   for (const kind of ['BULK_PII_READ', 'REPEATED_DENIALS', 'MASS_EXPORT'])
     await admin.ok('mutation($i: DetectionRuleInput!) { configureDetectionRule(input: $i) { kind } }', { i: { kind, enabled: false } });
   const personas: Persona[] = await Promise.all(
     data.personaIds.map(async (id, i) => {
       const email = `p${i}@${TENANT}.test`;
-      const [c, plain] = await Promise.all([client.login(email, PASSWORD, TENANT), client.login(email, PASSWORD, TENANT)]);
+      const [c, plain] = await Promise.all([signIn({ server }, email), signIn({ server }, email)]);
       const { enrollTotp } = await c.ok<{ enrollTotp: { secret: string } }>('mutation { enrollTotp { secret } }');
       const { confirmTotp } = await c.ok<{ confirmTotp: { recoveryCodes: string[] } }>('mutation($c: String!) { confirmTotp(code: $c) { recoveryCodes } }', { c: await totpCode(enrollTotp.secret) });
       // Confirming the authenticator is a second factor: that session is the stepped-up one.
@@ -254,6 +275,9 @@ const scopeInput = (a: AssignmentM) => {
  */
 export async function setUpViewer(world: World, spec: ViewerSpec): Promise<{ client: GraphQLClient; viewer: ViewerM }> {
   const persona = world.personas[spec.persona];
+  await keepAlive(world.admin);
+  await keepAlive(persona.plain);
+  if (persona.stepped) await keepAlive(persona.stepped.client);
   const userId = toGlobalId('User', persona.id);
   const newRoles = [...new Map(spec.assignments.filter((a) => !world.roleIds.has(roleKey(a))).map((a) => [roleKey(a), a])).values()];
   const first = await mutate(world.admin, [
