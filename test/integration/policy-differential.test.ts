@@ -8,7 +8,8 @@ import { createTestServer, type TestServer } from '../testkit/server';
  * Differential test: random viewers (roles, scopes, clearances, grants live and expired, step-up or not)
  * × random read operations over HTTP, each answer compared with the reference model of the documented
  * policy (test/testkit/policy-model.ts, written from the rules, not from src/authz). A few hundred cases
- * here; `npm run test:fuzz -- --seed N --cases M` runs more, `--viewer K` replays one viewer of a run.
+ * here; `npm run test:fuzz -- --seed N --cases M` runs more, `--viewer K` replays one viewer of a run,
+ * FUZZ_PROFILE=1 prints the time spent per operation.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
 const CASES = Number(process.env.FUZZ_CASES ?? 320);
