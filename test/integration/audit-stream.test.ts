@@ -6,6 +6,8 @@ const pgOnly = process.env.TEST_DATABASE_URL ? it : it.skip;
 
 const SUBSCRIPTION = 'subscription($f: AuditEventFilter) { auditEvents(filter: $f) { seq action field outcome actorId resourceIds detail hash } }';
 
+const RESUMING = 'subscription($f: AuditEventFilter, $after: String) { auditEvents(filter: $f, after: $after) { seq action field outcome actorId resourceIds detail hash } }';
+
 type Event = { auditEvents: { seq: number; action: string; field: string | null; outcome: string; detail: string; hash: string } };
 
 describe('audit events over graphql-ws', () => {
@@ -18,14 +20,18 @@ describe('audit events over graphql-ws', () => {
   it("streams the lead's PII read to the analyst as it is committed", async () => {
     const analyst = await server.as('analyst');
     const ws = analyst.ws();
-    const stream = collect<Event>(ws, SUBSCRIPTION, { f: { action: 'sensitive.read' } }, 2);
-    // Let the subscription register before the read happens.
+    // Resume after the current head: a read committed before the subscription registers (a busy
+    // machine) is replayed from the table instead of missed.
+    const page = await analyst.ok<{ auditEvents: { edges: { node: { seq: number } }[] } }>('{ auditEvents(first: 100) { edges { node { seq } } } }');
+    const head = Math.max(0, ...page.auditEvents.edges.map((e) => e.node.seq));
+    const stream = collect<Event>(ws, RESUMING, { f: { action: 'sensitive.read' }, after: Buffer.from(`seq:${head}`).toString('base64url') }, 2, 15_000);
     await new Promise((r) => setTimeout(r, 300));
     const lead = await server.as('lead');
     await lead.ok('{ customers(first: 3) { edges { node { phone email } } } }');
     const results = await stream.done;
     stream.unsubscribe();
     await ws.dispose();
+    expect(results).toHaveLength(2);
     expect(results.map((r) => r.errors)).toEqual([undefined, undefined]);
     const events = results.map((r) => r.data!.auditEvents);
     expect(events.map((e) => e.field).sort()).toEqual(['email', 'phone']);
