@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import { logger } from '../lib/logger';
+import { RECONNECT } from './client';
 
 type Channel = { onPayload: (payload: string) => void; onRestored?: () => void };
 
@@ -25,6 +26,7 @@ export class Listener {
   constructor(url: string) {
     this.sql = postgres(url, {
       max: 1,
+      ...RECONNECT,
       // No idle or lifetime recycling for the LISTEN connection (as postgres.js's own listen() sets it).
       ...({ idle_timeout: null, max_lifetime: null } as object),
       fetch_types: false,
