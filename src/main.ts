@@ -1,5 +1,6 @@
 import { loadConfig } from './config';
 import { createServices } from './boot';
+import { isDatabaseUnavailable } from './db/unavailable';
 import { logger, setLogLevel } from './lib/logger';
 import { startApp } from './server/app';
 
@@ -33,6 +34,14 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   };
+  // Backstop: a database fault must not end the process. Every known source of a rejection nobody
+  // awaits is handled; one that is not (a bug) is logged and survived when it is only the database
+  // being away. Anything else still ends the process, as Node does by default.
+  process.on('unhandledRejection', (reason) => {
+    if (isDatabaseUnavailable(reason)) return logger.error('unhandled rejection from the database driver (a bug in Warden)', { err: reason });
+    logger.error('unhandled rejection', { err: reason });
+    process.exit(1);
+  });
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }

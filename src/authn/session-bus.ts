@@ -19,13 +19,17 @@ export class SessionBus {
   constructor(private readonly database: Database) {}
 
   async start(): Promise<void> {
-    this.unlisten = await this.database.listen(SESSION_CHANNEL, (payload) => {
-      try {
-        this.emitter.emit('revoked', JSON.parse(payload) as Revocation);
-      } catch (err) {
-        logger.error('session revocation notification failed', { err });
-      }
-    });
+    this.unlisten = await this.database.listen(
+      SESSION_CHANNEL,
+      (payload) => {
+        try {
+          this.emitter.emit('revoked', JSON.parse(payload) as Revocation);
+        } catch (err) {
+          logger.error('session revocation notification failed', { err });
+        }
+      },
+      () => this.emitter.emit('restored'),
+    );
   }
 
   async stop(): Promise<void> {
@@ -37,6 +41,15 @@ export class SessionBus {
   onRevoked(fn: (r: Revocation) => void): () => void {
     this.emitter.on('revoked', fn);
     return () => this.emitter.off('revoked', fn);
+  }
+
+  /**
+   * LISTEN came back after a loss: revocations committed meanwhile were not heard, so whoever holds
+   * sessions open checks them against the database again.
+   */
+  onRestored(fn: () => void): () => void {
+    this.emitter.on('restored', fn);
+    return () => this.emitter.off('restored', fn);
   }
 }
 

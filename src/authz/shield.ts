@@ -3,10 +3,26 @@ import type { GraphQLSchema } from 'graphql';
 import { allow, rule, shield } from 'graphql-shield';
 type ShieldRule = typeof allow | ReturnType<ReturnType<typeof rule>>;
 import { applyMiddleware } from 'graphql-middleware';
-import { forbidden } from '../lib/errors';
+import { isDatabaseUnavailable } from '../db/unavailable';
+import { forbidden, serviceUnavailable } from '../lib/errors';
 import { authorize, authorizeSensitive, type AuthorizationContext } from './authorize';
 import { lockdownBlocks } from './lockdown';
 import { collectRequirements, type Requirement, type Sensitivity } from './requirements';
+
+/**
+ * shield turns a rule that throws into a denial, which would tell a user they lack access when the
+ * database could not be asked. Still a denial (no data without a decision), but an honest one.
+ */
+const honest =
+  <A extends unknown[]>(fn: (...args: A) => Promise<true | Error>) =>
+  async (...args: A): Promise<true | Error> => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) return serviceUnavailable();
+      throw err;
+    }
+  };
 
 const requirementKey = (r: Requirement) =>
   r.kind === 'public' ? 'public' : `auth:${[...r.permissions].sort().join(',')}${r.preMfa ? ':preMfa' : ''}`;
@@ -28,7 +44,7 @@ export function buildRuleTree(schema: GraphQLSchema): Record<string, Record<stri
     if (requirement.kind === 'public') return allow;
     const key = `${requirementKey(requirement)}${lockdownBlocks(coordinate, requirement) ? ':lockdown' : ''}`;
     return ruleFor(key, () =>
-      rule(key, { cache: 'contextual' })((_p, _a, ctx: AuthorizationContext, info) => authorize(requirement, ctx, `${info.parentType.name}.${info.fieldName}`)),
+      rule(key, { cache: 'contextual' })(honest((_p, _a, ctx: AuthorizationContext, info) => authorize(requirement, ctx, `${info.parentType.name}.${info.fieldName}`))),
     );
   };
   // A sensitive field's requirement and sensitivity as ONE cached rule: shield's and() is not cached and
@@ -38,16 +54,18 @@ export function buildRuleTree(schema: GraphQLSchema): Record<string, Record<stri
     if (base === allow) return ruleFor(`sensitive:${s.level}:${s.mask ?? ''}`, () => sensitiveOnly(s));
     const key = `${requirementKey(requirement)}${lockdownBlocks(coordinate, requirement) ? ':lockdown' : ''}+sensitive:${s.level}:${s.mask ?? ''}`;
     return ruleFor(key, () =>
-      rule(key, { cache: 'contextual' })(async (_p, _a, ctx: AuthorizationContext, info) => {
-        const where = `${info.parentType.name}.${info.fieldName}`;
-        const allowed = await authorize(requirement, ctx, where);
-        return allowed === true ? authorizeSensitive(s, ctx, where) : allowed;
-      }),
+      rule(key, { cache: 'contextual' })(
+        honest(async (_p, _a, ctx: AuthorizationContext, info) => {
+          const where = `${info.parentType.name}.${info.fieldName}`;
+          const allowed = await authorize(requirement, ctx, where);
+          return allowed === true ? authorizeSensitive(s, ctx, where) : allowed;
+        }),
+      ),
     );
   };
   const sensitiveOnly = (s: Sensitivity) =>
-    rule(`sensitive:${s.level}:${s.mask ?? ''}`, { cache: 'contextual' })((_p, _a, ctx: AuthorizationContext, info) =>
-      authorizeSensitive(s, ctx, `${info.parentType.name}.${info.fieldName}`),
+    rule(`sensitive:${s.level}:${s.mask ?? ''}`, { cache: 'contextual' })(
+      honest((_p, _a, ctx: AuthorizationContext, info) => authorizeSensitive(s, ctx, `${info.parentType.name}.${info.fieldName}`)),
     );
 
   const tree: Record<string, Record<string, ShieldRule>> = {};

@@ -7,6 +7,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import * as schema from './schema';
+import { Listener } from './listener';
 import { statementCounter } from './statements';
 
 export type Schema = typeof schema;
@@ -21,8 +22,13 @@ export type Unlisten = () => Promise<void>;
 export interface Database {
   kind: 'postgres' | 'pglite';
   db: Db;
-  /** LISTEN on a channel (a dedicated connection on PostgreSQL). */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<Unlisten>;
+  /**
+   * LISTEN on a channel (a dedicated connection on PostgreSQL, re-established by itself when lost).
+   * `onRestored` runs after LISTEN is back following a loss: notifications sent meanwhile are gone.
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onRestored?: () => void): Promise<Unlisten>;
+  /** False while the LISTEN connection is lost (readiness reports it). */
+  listening(): boolean;
   /** Rows of a raw statement, the same shape on both drivers. */
   rows<T>(query: import('drizzle-orm').SQL): Promise<T[]>;
   /** PGlite only: the whole data directory as a tar archive (a snapshot to start another instance from). */
@@ -37,20 +43,31 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
   return options.url ? createPostgres(options.url, options.max ?? 10) : createPglite(options.dataDir, options.loadDataDir);
 }
 
+/**
+ * How the pool reconnects. The driver's default backoff is shared by the pool and grows by 3x per
+ * failed connection up to 20 s, so after a restart of a few seconds every request waited 10-20 s for
+ * a connection attempt: here attempts are at most a second apart, so requests during an outage fail
+ * (503) within about a second and work again within about a second of the database returning.
+ * connect_timeout: a server that does not answer at all fails a request after 10 s, not 30.
+ */
+export const RECONNECT = { backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 1), connect_timeout: 10 };
+
 function createPostgres(url: string, max: number): Database {
-  const client = postgres(url, { max, onnotice: () => {}, connection: { application_name: 'warden' } });
+  const client = postgres(url, { max, ...RECONNECT, onnotice: () => {}, connection: { application_name: 'warden' } });
   const db = drizzlePostgres({ client, schema, logger: statementCounter }) as unknown as Db;
+  let listener: Listener | undefined;
   return {
     kind: 'postgres',
     db,
-    async listen(channel, onPayload) {
-      const sub = await client.listen(channel, onPayload);
-      return () => sub.unlisten();
-    },
+    listen: (channel, onPayload, onRestored) => (listener ??= new Listener(url)).listen(channel, onPayload, onRestored),
+    listening: () => listener?.listening ?? true,
     async rows<T>(query: import('drizzle-orm').SQL) {
       return (await db.execute(query)) as unknown as T[];
     },
-    close: () => client.end({ timeout: 5 }),
+    async close() {
+      await listener?.close();
+      await client.end({ timeout: 5 });
+    },
   };
 }
 
@@ -66,6 +83,8 @@ async function createPglite(dataDir: string | undefined, loadDataDir: Blob | und
       const unlisten = await client.listen(channel, onPayload);
       return () => unlisten();
     },
+    // In process: there is no connection to lose.
+    listening: () => true,
     async rows<T>(query: import('drizzle-orm').SQL) {
       return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
     },

@@ -53,6 +53,9 @@ export class RequestTransaction {
             // drizzle signals a requested rollback by throwing; that is not a failure.
             if ((err as Error)?.name !== 'TransactionRollbackError') throw err;
           });
+        // When BEGIN fails (the database is unreachable) `finish` returns at the rejected `opened` and
+        // never awaits `done`: without this its rejection is unhandled, which ends the process.
+        this.done.catch(() => {});
       });
     }
     return this.opened;

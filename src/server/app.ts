@@ -82,8 +82,9 @@ export async function startApp(services: Services, opts: { port?: number; host?:
     }
     try {
       const m = await migrationStatus(services.database);
-      const ready = m.applied >= m.expected;
-      res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'migrations pending', migrations: m });
+      // Without LISTEN, revocations and audit events from other instances are not heard here.
+      const status = m.applied < m.expected ? 'migrations pending' : !services.database.listening() ? 'notifications reconnecting' : 'ready';
+      res.status(status === 'ready' ? 200 : 503).json({ status, migrations: m });
     } catch (err) {
       logger.warn('readiness check failed', { err });
       res.status(503).json({ status: 'database unreachable' });

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { CLIENT_CODES, errorCode } from '../lib/errors';
+import { isDatabaseUnavailable } from '../db/unavailable';
+import { CLIENT_CODES, errorCode, serviceUnavailable } from '../lib/errors';
 import { logger } from '../lib/logger';
 
 /**
@@ -16,6 +17,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (code && CLIENT_CODES.has(code)) {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
     return { ...base, extensions: { ...extensions, code } };
+  }
+  if (isDatabaseUnavailable(error)) {
+    // Not the client's fault and not a bug: say so, without the driver's message (it names the query).
+    logger.warn('database unavailable', { err: unwrapResolverError(error), path: formatted.path });
+    return { ...base, message: serviceUnavailable().message, extensions: { code: 'SERVICE_UNAVAILABLE' } };
   }
   const correlationId = randomUUID();
   logger.error('internal error', { correlationId, err: unwrapResolverError(error), path: formatted.path });

@@ -1,15 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { FormattedExecutionResult } from 'graphql';
 import type { Tx } from '../db/client';
 import { logger } from '../lib/logger';
+import { serviceUnavailable } from '../lib/errors';
+import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../db/unavailable';
 import { statementsSoFar } from '../db/statements';
 import { isKeepable, keepResult } from '../modules/idempotency/idempotency.service';
 import type { RequestContext } from './context';
 
+/** Nothing was answered (no data, or every root field null) and the database was why. */
+const wholeOperationUnavailable = (r: FormattedExecutionResult): boolean =>
+  Boolean(r.errors?.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE')) && (!r.data || Object.values(r.data).every((v) => v === null));
+
 /**
  * Ends every request's transaction: the audit buffer is written (and the result of a mutation sent
  * with an Idempotency-Key kept) and the work committed before the response leaves. If that fails, the
- * client gets a masked error instead of data that was not kept.
+ * client gets a masked error instead of data that was not kept. An operation the database outage
+ * failed whole is a 503 with Retry-After, so clients and load balancers treat it as transient.
  */
 export function requestLifecyclePlugin(opts: { exposeCounters: boolean }): ApolloServerPlugin<RequestContext> {
   return {
@@ -23,13 +31,21 @@ export function requestLifecyclePlugin(opts: { exposeCounters: boolean }): Apoll
             const keep = idempotent && body && isKeepable(status, body) ? (tx: Tx) => keepResult(contextValue, tx, idempotent, status, body) : undefined;
             await contextValue.finish(keep);
           } catch (err) {
-            const correlationId = randomUUID();
-            logger.error('request could not be committed', { err, correlationId, requestId: contextValue.requestId });
-            response.http.status = 500;
-            response.body = {
-              kind: 'single',
-              singleResult: { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId } }] },
-            };
+            let error;
+            if (isDatabaseUnavailable(err)) {
+              logger.warn('request could not be committed: database unavailable', { err, requestId: contextValue.requestId });
+              error = { message: serviceUnavailable().message, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+            } else {
+              const correlationId = randomUUID();
+              logger.error('request could not be committed', { err, correlationId, requestId: contextValue.requestId });
+              response.http.status = 500;
+              error = { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId } };
+            }
+            response.body = { kind: 'single', singleResult: { errors: [error] } };
+          }
+          if (response.body.kind === 'single' && wholeOperationUnavailable(response.body.singleResult)) {
+            response.http.status = 503;
+            response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
           }
           if (opts.exposeCounters && response.body.kind === 'single') {
             response.body.singleResult.extensions = {

@@ -4,6 +4,10 @@ import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, getOperationAST, parse, validate, type GraphQLSchema } from 'graphql';
 import type { WebSocket } from 'ws';
 import { revokes } from '../authn/session-bus';
+import { withTenantTx } from '../db/tenant-tx';
+import { isDatabaseUnavailable } from '../db/unavailable';
+import { logger } from '../lib/logger';
+import { loadViewerRow } from '../modules/identity/identity.repo';
 import type { AccessClaims } from '../authn/tokens';
 import { RequestContext } from './context';
 import { formatError } from './errors';
@@ -41,6 +45,18 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, s
       }
     }
   });
+  // Revocations committed while LISTEN was down were never heard: ask the database about each socket's
+  // session instead. One at a time, as it runs once per reconnect.
+  const stopRechecking = services.sessionBus.onRestored(() => {
+    void (async () => {
+      for (const [socket, claims] of [...authenticated]) {
+        const row = await withTenantTx(services.database.db, claims.tid, (tx) => loadViewerRow(tx, claims.sub, claims.sid));
+        if (row?.session_ok && row.status === 'ACTIVE') continue;
+        authenticated.delete(socket);
+        socket.close(4401, 'Session revoked');
+      }
+    })().catch((err: unknown) => logger.warn('re-checking WebSocket sessions after reconnecting failed', { err }));
+  });
   // graphql-js reports variable coercion failures as path-less errors with no code; over HTTP Apollo
   // calls them BAD_USER_INPUT, and so does this, rather than masking them as internal errors.
   const requestError = (e: GraphQLError) =>
@@ -77,14 +93,19 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, s
         return { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
       },
       onNext: async (ctx, id, _payload, _args, result) => {
-        await contexts.get(key(ctx, id))?.flushAudit();
+        try {
+          await contexts.get(key(ctx, id))?.flushAudit();
+        } catch (err) {
+          // What this event read could not be audited: it is not delivered (no data without its audit row).
+          return { errors: format([new GraphQLError('audit write failed', { originalError: err as Error })]) };
+        }
         return result.errors ? { ...result, errors: format(result.errors) } : undefined;
       },
       onError: (_ctx, _id, _payload, errors) => format(errors),
       onComplete: async (ctx, id) => {
         const contextValue = contexts.get(key(ctx, id));
         contexts.delete(key(ctx, id));
-        await contextValue?.finish();
+        await contextValue?.finish().catch((err: unknown) => logger[isDatabaseUnavailable(err) ? 'warn' : 'error']('subscription audit could not be written', { err }));
       },
     },
     wss,
@@ -92,6 +113,7 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, s
   return {
     async close() {
       stopListening();
+      stopRechecking();
       await cleanup.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

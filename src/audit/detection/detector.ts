@@ -3,6 +3,7 @@ import type { Db, Tx } from '../../db/client';
 import { queryRows } from '../../db/rows';
 import { tenants } from '../../db/schema';
 import { withTenantTx } from '../../db/tenant-tx';
+import { isDatabaseUnavailable } from '../../db/unavailable';
 import { every } from '../../lib/interval-job';
 import { logger } from '../../lib/logger';
 import { effectiveRules, insertAlert, setAlertResponses, type AlertRow } from '../../modules/alerts/alert.repo';
@@ -44,6 +45,15 @@ function summary(rule: RuleConfig, c: Candidate): string {
 export class Detector {
   private readonly pending = new Map<string, { running: boolean; again: boolean }>();
   private readonly onCommit = (tenantId: string) => this.schedule(tenantId);
+  /** After notifications were lost (the database was unreachable): every tenant may have new positions. */
+  private readonly onRestored = () => {
+    const run = this.evaluateAll().then(
+      () => undefined,
+      (err: unknown) => logger.warn('detection after reconnecting failed; the sweep retries', { err }),
+    );
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run));
+  };
   private sweep: { stop(): void } | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
@@ -58,6 +68,7 @@ export class Detector {
 
   start(sweepMs = 30_000): this {
     this.bus.commits.on('commit', this.onCommit);
+    this.bus.commits.on('restored', this.onRestored);
     this.sweep = every(sweepMs, 'detection sweep', () => this.evaluateAll());
     return this;
   }
@@ -66,6 +77,7 @@ export class Detector {
   async stop(): Promise<void> {
     this.stopped = true;
     this.bus.commits.off('commit', this.onCommit);
+    this.bus.commits.off('restored', this.onRestored);
     this.sweep?.stop();
     await Promise.allSettled([...this.inFlight]);
   }
@@ -85,7 +97,7 @@ export class Detector {
         try {
           await this.evaluate(tenantId);
         } catch (err) {
-          if (!this.stopped) logger.error('detection failed', { err, tenantId });
+          if (!this.stopped) logger[isDatabaseUnavailable(err) ? 'warn' : 'error']('detection failed', { err, tenantId });
         }
       } while (p.again && !this.stopped);
       p.running = false;

@@ -2,7 +2,7 @@ import { tenants } from '../../db/schema';
 import type { Db } from '../../db/client';
 import { withTenantTx } from '../../db/tenant-tx';
 import { writeAuditEvents } from '../../audit/writer';
-import { logger } from '../../lib/logger';
+import { every } from '../../lib/interval-job';
 import { markExpiryRecorded, unrecordedExpiries } from './grant.repo';
 
 /**
@@ -35,15 +35,4 @@ export async function sweepExpiredGrants(db: Db): Promise<number> {
   return recorded;
 }
 
-export function startGrantSweeper(db: Db, everyMs: number): { stop(): void } {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    sweepExpiredGrants(db)
-      .catch((err: unknown) => logger.error('grant sweeper failed', { err }))
-      .finally(() => (running = false));
-  }, everyMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
-}
+export const startGrantSweeper = (db: Db, everyMs: number) => every(everyMs, 'grant sweeper', () => sweepExpiredGrants(db));

@@ -125,6 +125,8 @@ function readAlertOnce(ctx: RequestContext, tenantId: string, seq: number, alert
   if (!read) {
     read = withTenantTx(ctx.services.database.db, tenantId, (tx) => alertsByIds(tx, [alertId])).then((rows) => rows[0]);
     alertReads.set(key, read);
+    // A read that failed (the database unavailable) is not remembered: the next subscriber reads again.
+    read.catch(() => alertReads.delete(key));
     if (alertReads.size > 200) alertReads.delete(alertReads.keys().next().value!);
   }
   return read;

@@ -16,6 +16,7 @@ import { insertScimUser, scimUserById, scimUsersWhere, updateScimUser, type Scim
 import { tenantOfScimToken } from './scim.service';
 import { revokeUserSessions } from './session.repo';
 import { isAdmin, otherActiveAdmins, seniorAdmin, setUserStatus } from './user.repo';
+import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../../db/unavailable';
 
 /** SCIM 2.0 (RFC 7643 resources, RFC 7644 protocol) for Users: create, get, list with a userName filter, PATCH, DELETE. */
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -225,6 +226,12 @@ export function scimRouter(services: Services): express.Router {
     }
     if (status === 400 || status === 413 || status === 415) {
       send(res, status, { schemas: [ERROR_SCHEMA], status: String(status), ...(status === 400 && { scimType: 'invalidSyntax' }), detail: status === 400 ? 'Malformed JSON' : 'Request not acceptable' });
+      return;
+    }
+    if (isDatabaseUnavailable(err)) {
+      logger.warn('SCIM request failed: database unavailable', { err });
+      res.set('retry-after', String(RETRY_AFTER_SECONDS));
+      send(res, 503, { schemas: [ERROR_SCHEMA], status: '503', detail: 'The service is temporarily unavailable; try again shortly' });
       return;
     }
     const correlationId = crypto.randomUUID();
