@@ -3,6 +3,7 @@ import type { Database, Unlisten } from '../db/client';
 import { withTenantTx } from '../db/tenant-tx';
 import { filterMap } from '../lib/async-iter';
 import { logger } from '../lib/logger';
+import { metrics } from '../metrics/registry';
 import { auditEventsAfter, type AuditRow } from './audit.repo';
 
 export const AUDIT_CHANNEL = 'warden_audit';
@@ -83,7 +84,9 @@ export class AuditBus {
           cursor.last = cursor.target; // archived or not visible: nothing to hand out
           break;
         }
+        const now = Date.now();
         for (const row of rows) {
+          metrics.streamLag((now - row.occurredAt.getTime()) / 1000);
           cursor.last = row.seq;
           this.emitter.emit(tenantId, row);
         }

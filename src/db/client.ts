@@ -8,6 +8,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import * as schema from './schema';
 import { statementCounter } from './statements';
+import { instrumentPostgres } from '../metrics/database';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -38,7 +39,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
 }
 
 function createPostgres(url: string, max: number): Database {
-  const client = postgres(url, { max, onnotice: () => {}, connection: { application_name: 'warden' } });
+  const client = instrumentPostgres(postgres(url, { max, onnotice: () => {}, connection: { application_name: 'warden' } }), max);
   const db = drizzlePostgres({ client, schema, logger: statementCounter }) as unknown as Db;
   return {
     kind: 'postgres',

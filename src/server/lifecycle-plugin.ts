@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Tx } from '../db/client';
-import { logger } from '../lib/logger';
 import { statementsSoFar } from '../db/statements';
 import { isKeepable, keepResult } from '../modules/idempotency/idempotency.service';
 import type { RequestContext } from './context';
@@ -24,11 +23,11 @@ export function requestLifecyclePlugin(opts: { exposeCounters: boolean }): Apoll
             await contextValue.finish(keep);
           } catch (err) {
             const correlationId = randomUUID();
-            logger.error('request could not be committed', { err, correlationId, requestId: contextValue.requestId });
+            contextValue.log.error('request could not be committed', { err, correlationId });
             response.http.status = 500;
             response.body = {
               kind: 'single',
-              singleResult: { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId } }] },
+              singleResult: { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId, requestId: contextValue.requestId } }] },
             };
           }
           if (opts.exposeCounters && response.body.kind === 'single') {
