@@ -34,7 +34,7 @@ async function linesOf(requestId: string, msg: string): Promise<Line[]> {
   return parsed().filter((l) => l.requestId === requestId);
 }
 
-const ME = { query: '{ me { id } }' };
+const ME = { query: '{ me { sessionId } }' };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 it("takes the caller's X-Request-Id, returns it and logs it with the request", async () => {
@@ -91,7 +91,7 @@ it('a masked internal error carries the request id, and its log line too', async
 it('passwords, tokens, Authorization and cookies never reach the log', async () => {
   const lead = await server.as('lead');
   const id = `redact-${Date.now()}`;
-  await lead.request('{ me { id } }', {}, { 'x-request-id': id, cookie: 'session=cookie-secret-value' });
+  await lead.request('{ me { sessionId } }', {}, { 'x-request-id': id, cookie: 'session=cookie-secret-value' });
   const [completed] = (await linesOf(id, 'request completed')).filter((l) => l.msg === 'request completed');
   expect(completed).toMatchObject({ req: { headers: { authorization: '[redacted]', cookie: '[redacted]' } } });
   // GET puts variables in the URL; the URL is logged without its query string.
