@@ -47,7 +47,8 @@ describe('on the main port, behind a token', () => {
   });
 
   it('refuses a scrape without the token, or with another one (401)', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: TOKEN }, { authorization: `Basic ${TOKEN}` }]) {
+    const refused: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: TOKEN }, { authorization: `Basic ${TOKEN}` }];
+    for (const headers of refused) {
       const r = await rawRequest(server.app.metricsUrl!, { headers });
       expect(r.status).toBe(401);
       expect(r.text).not.toContain('warden_');
@@ -114,6 +115,23 @@ describe('on the main port, behind a token', () => {
     expect(value(s, 'warden_websocket_connections')).toBe(0);
     expect(value(s, 'warden_subscriptions_active')).toBe(0);
     expect(value(s, 'warden_audit_stream_lag_seconds_count')).toBeGreaterThan(0);
+  });
+
+  it('counts alerts raised by rule, and the detection lag', async () => {
+    const analyst = await server.as('analyst');
+    await analyst.ok('mutation($i: DetectionRuleInput!) { configureDetectionRule(input: $i) { kind } }', { i: { kind: 'REPEATED_DENIALS', threshold: 3 } });
+    const before = await scrape();
+    const agent = await server.as('agent');
+    for (let i = 0; i < 4; i++) expect((await agent.request('{ auditEvents(first: 1) { edges { cursor } } }')).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    const raised = (s: Samples) => value(s, 'warden_alerts_raised_total', { rule: 'REPEATED_DENIALS' }) - value(before, 'warden_alerts_raised_total', { rule: 'REPEATED_DENIALS' });
+    // Detection runs after the commit, off the request: wait for it (bounded), then count.
+    let s = await scrape();
+    for (let i = 0; i < 100 && raised(s) < 1; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      s = await scrape();
+    }
+    expect(raised(s)).toBeGreaterThanOrEqual(1);
+    expect(value(s, 'warden_detection_lag_seconds_count')).toBeGreaterThan(value(before, 'warden_detection_lag_seconds_count'));
   });
 
   it('reports the pool and statements on PostgreSQL', async () => {

@@ -52,7 +52,7 @@ it('uses the trace id of a valid traceparent, and generates an id for anything e
   expect((await postJson(server.url, ME, { traceparent: `00-${trace}-00f067aa0ba902b7-01` })).headers.get('x-request-id')).toBe(trace);
   // X-Request-Id wins over traceparent.
   expect((await postJson(server.url, ME, { 'x-request-id': 'given-id-123', traceparent: `00-${trace}-00f067aa0ba902b7-01` })).headers.get('x-request-id')).toBe('given-id-123');
-  const refused = [
+  const refused: Record<string, string>[] = [
     { 'x-request-id': 'has spaces in it' },
     { 'x-request-id': 'short' },
     { 'x-request-id': `a${'b'.repeat(200)}` },
