@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { collect, type GraphQLClient } from '../testkit/client';
 import { rawRequest } from '../testkit/http';
 import { createTestServer, type TestServer } from '../testkit/server';
@@ -132,6 +133,25 @@ describe('on the main port, behind a token', () => {
     }
     expect(raised(s)).toBeGreaterThanOrEqual(1);
     expect(value(s, 'warden_detection_lag_seconds_count')).toBeGreaterThan(value(before, 'warden_detection_lag_seconds_count'));
+  });
+
+  it('reports rows stuck in the audit outbox when its flush trigger is off (PostgreSQL)', async () => {
+    if (!server.databaseUrl) return; // PGlite keeps no table statistics worth reading here
+    expect(value(await scrape(), 'warden_audit_outbox_depth')).toBe(0);
+    await server.database.db.execute(sql.raw('alter table audit_outbox disable trigger audit_outbox_flush'));
+    try {
+      await lead.ok('{ customers(first: 2) { edges { node { email } } } }');
+      // PostgreSQL publishes table statistics within about a second: wait for them (bounded).
+      let s = await scrape();
+      for (let i = 0; i < 60 && value(s, 'warden_audit_outbox_depth') < 1; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        s = await scrape();
+      }
+      expect(value(s, 'warden_audit_outbox_depth')).toBeGreaterThanOrEqual(1);
+    } finally {
+      await server.database.db.execute(sql.raw('alter table audit_outbox enable trigger audit_outbox_flush'));
+      await server.database.db.execute(sql.raw('delete from audit_outbox'));
+    }
   });
 
   it('reports the pool and statements on PostgreSQL', async () => {
