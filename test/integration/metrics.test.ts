@@ -9,6 +9,8 @@ import { createTestServer, type TestServer } from '../testkit/server';
  * after, never timed.
  */
 const TOKEN = 'metrics-test-token-0123456789';
+// PGlite: one embedded connection (not instrumented), and no table statistics worth reading.
+const pgOnly = process.env.TEST_DATABASE_URL ? it : it.skip;
 
 type Samples = Map<string, number>;
 
@@ -135,8 +137,7 @@ describe('on the main port, behind a token', () => {
     expect(value(s, 'warden_detection_lag_seconds_count')).toBeGreaterThan(value(before, 'warden_detection_lag_seconds_count'));
   });
 
-  it('reports rows stuck in the audit outbox when its flush trigger is off (PostgreSQL)', async () => {
-    if (!server.databaseUrl) return; // PGlite keeps no table statistics worth reading here
+  pgOnly('reports rows stuck in the audit outbox when its flush trigger is off', async () => {
     expect(value(await scrape(), 'warden_audit_outbox_depth')).toBe(0);
     await server.database.db.execute(sql.raw('alter table audit_outbox disable trigger audit_outbox_flush'));
     try {
@@ -154,9 +155,8 @@ describe('on the main port, behind a token', () => {
     }
   });
 
-  it('reports the pool and statements on PostgreSQL', async () => {
+  pgOnly('reports the pool and statements', async () => {
     const s = await scrape();
-    if (!server.databaseUrl) return; // PGlite: one embedded connection, not instrumented
     expect(value(s, 'warden_db_pool_max')).toBeGreaterThan(0);
     expect(value(s, 'warden_db_query_duration_seconds_count')).toBeGreaterThan(0);
     // Background jobs (detection, the audit bus) may hold one at any moment; never more than the pool.
