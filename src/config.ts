@@ -37,6 +37,10 @@ const schema = z.object({
   /** How long the result of a mutation sent with an Idempotency-Key is kept for retries, seconds. */
   WARDEN_IDEMPOTENCY_KEY_TTL: z.coerce.number().int().min(60).max(7 * 86_400).default(86_400),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Serve Prometheus metrics at /metrics on this port of their own (0: any free port). Unset: not on a port of their own. */
+  WARDEN_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Bearer token for /metrics; without WARDEN_METRICS_PORT, /metrics is served on the main port behind it. */
+  WARDEN_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Ed25519 private key (PKCS#8 PEM) that signs audit checkpoints; defaults to the token key. */
   WARDEN_AUDIT_SIGNING_KEY: z.string().optional(),
   /** Public keys (SPKI PEM, concatenated) of earlier checkpoint keys the verifier still trusts. */
@@ -85,6 +89,8 @@ export type Config = {
   /** Seconds a mutation's result is kept under its Idempotency-Key. */
   idempotencyKeyTtl: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Where /metrics is served: its own port, the main port behind `token`, or nowhere (both unset). */
+  metrics: { port: number | undefined; token: string | undefined };
   audit: {
     signingKeyPem: string | undefined;
     trustedKeysPem: string | undefined;
@@ -165,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.WARDEN_SHUTDOWN_GRACE_MS,
     idempotencyKeyTtl: e.WARDEN_IDEMPOTENCY_KEY_TTL,
     logLevel: e.LOG_LEVEL,
+    metrics: { port: e.WARDEN_METRICS_PORT, token: e.WARDEN_METRICS_TOKEN },
     audit: {
       signingKeyPem: e.WARDEN_AUDIT_SIGNING_KEY,
       trustedKeysPem: e.WARDEN_AUDIT_TRUSTED_KEYS,

@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   setLogLevel(config.logLevel);
   const services = await createServices(config);
   const app = await startApp(services);
-  logger.info(`Warden is listening at ${app.url}`, { database: services.database.kind, env: config.env });
+  logger.info(`Warden is listening at ${app.url}`, { database: services.database.kind, env: config.env, metrics: app.metricsUrl ?? 'off' });
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {

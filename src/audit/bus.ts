@@ -4,6 +4,7 @@ import { withTenantTx } from '../db/tenant-tx';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { filterMap } from '../lib/async-iter';
 import { logger } from '../lib/logger';
+import { metrics } from '../metrics/registry';
 import { auditEventsAfter, type AuditRow } from './audit.repo';
 
 export const AUDIT_CHANNEL = 'warden_audit';
@@ -114,7 +115,9 @@ export class AuditBus {
         this.rowsRead += rows.length;
         if (cursor.failing) logger.info('audit notifications flowing again', { tenantId });
         cursor.failing = false;
+        const now = Date.now();
         for (const row of rows) {
+          metrics.streamLag((now - row.occurredAt.getTime()) / 1000);
           cursor.last = row.seq;
           this.emitter.emit(tenantId, row);
         }

@@ -11,7 +11,7 @@ import { mfaFresh, stepUpApplies, stepUpError } from './step-up';
 
 /** What the sensitive-field wrapper records: one read of a field of a record, and how it was shown. */
 export interface SensitiveReadContext extends AuthorizationContext {
-  recordSensitiveRead(typeName: string, field: string, recordId: string, mode: 'FULL' | 'MASKED'): void;
+  recordSensitiveRead(typeName: string, field: string, recordId: string, mode: 'FULL' | 'MASKED', level?: string): void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -50,7 +50,7 @@ function wrapSensitive(field: AnyField, typeName: string, fieldName: string, req
       if (mode === 'HIDDEN') throw forbidden();
       const value: unknown = await resolve(parent, args, ctx, info);
       if (value === null || value === undefined) return value;
-      ctx.recordSensitiveRead(typeName, fieldName, String(row.id), mode);
+      ctx.recordSensitiveRead(typeName, fieldName, String(row.id), mode, sensitivity.level);
       return mode === 'MASKED' ? mask(sensitivity.mask!, String(value)) : value;
     },
   };
@@ -76,7 +76,7 @@ function wrapStepUp(field: AnyField, typeName: string, fieldName: string, req: F
           ctx.recordDenial(`${typeName}.${fieldName}`, 'fresh second factor required');
           throw stepUpError(viewer, 'step-up');
         }
-        if (!req.sensitive && row?.id !== undefined) ctx.recordSensitiveRead(typeName, fieldName, String(row.id), 'FULL');
+        if (!req.sensitive && row?.id !== undefined) ctx.recordSensitiveRead(typeName, fieldName, String(row.id), 'FULL', 'STEP_UP');
       }
       return resolve(parent, args, ctx, info);
     },

@@ -9,6 +9,7 @@ import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import * as schema from './schema';
 import { Listener } from './listener';
 import { statementCounter } from './statements';
+import { instrumentPostgres } from '../metrics/database';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -53,7 +54,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
 export const RECONNECT = { backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 1), connect_timeout: 10 };
 
 function createPostgres(url: string, max: number): Database {
-  const client = postgres(url, { max, ...RECONNECT, onnotice: () => {}, connection: { application_name: 'warden' } });
+  const client = instrumentPostgres(postgres(url, { max, ...RECONNECT, onnotice: () => {}, connection: { application_name: 'warden' } }), max);
   const db = drizzlePostgres({ client, schema, logger: statementCounter }) as unknown as Db;
   let listener: Listener | undefined;
   return {

@@ -12,8 +12,12 @@ import { buildSchema } from '../schema';
 import { scimRouter } from '../modules/identity/scim.router';
 import type { RequestContext } from './context';
 import { createDrain } from './drain';
-import { formatError, httpErrorHandler } from './errors';
+import { errorOwnerPlugin, formatError, httpErrorHandler } from './errors';
 import { httpContext } from './http-context';
+import { httpLogger } from './http-log';
+import { watchDatabase } from '../metrics/database';
+import { metricsHandler, startMetricsServer } from '../metrics/endpoint';
+import { metricsPlugin } from '../metrics/graphql-plugin';
 import { idempotencyPlugin } from './idempotency-plugin';
 import { requestLifecyclePlugin } from './lifecycle-plugin';
 import { createLimits } from './limits';
@@ -26,6 +30,8 @@ import { attachWebSocket } from './ws';
 export type App = {
   httpServer: http.Server;
   url: string;
+  /** Where Prometheus scrapes, when metrics are served (WARDEN_METRICS_PORT or WARDEN_METRICS_TOKEN). */
+  metricsUrl: string | undefined;
   /**
    * Drain and stop (once; later calls return the same promise): resolves true when every connection
    * ended within `deadlineMs` (default: the shutdown grace period), false when some had to be cut.
@@ -40,6 +46,8 @@ export async function startApp(services: Services, opts: { port?: number; host?:
   const limits = createLimits(config);
   const app = express();
   app.disable('x-powered-by');
+  // First: every later line of the request carries its id, and the response its X-Request-Id.
+  app.use(httpLogger);
   const httpServer = http.createServer();
   const drain = createDrain(httpServer);
   httpServer.on('request', drain.listener(app));
@@ -59,6 +67,9 @@ export async function startApp(services: Services, opts: { port?: number; host?:
     parseOptions: limits.parseOptions,
     formatError,
     plugins: [
+      // First: errors are tagged with their request before any other plugin sees them.
+      errorOwnerPlugin,
+      metricsPlugin(),
       ...limits.apollo.plugins,
       // Every answer depends on who asks: no cache hints. Left on, its per-field hook made Apollo
       // instrument every resolver call (a measurable share of CPU on 100-row pages).
@@ -90,6 +101,8 @@ export async function startApp(services: Services, opts: { port?: number; host?:
       res.status(503).json({ status: 'database unreachable' });
     }
   });
+  // On the main port only behind its token; on a port of its own otherwise (below).
+  if (config.metrics.token && config.metrics.port === undefined) app.get('/metrics', metricsHandler(config.metrics.token));
   // SCIM 2.0 provisioning (RFC 7644), authenticated by the tenant's SCIM bearer token.
   app.use('/scim/v2', scimRouter(services));
   app.use(
@@ -107,6 +120,9 @@ export async function startApp(services: Services, opts: { port?: number; host?:
   await new Promise<void>((resolve) => httpServer.listen(opts.port ?? config.port, opts.host ?? config.host, resolve));
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${opts.host === '0.0.0.0' || !opts.host ? 'localhost' : opts.host}:${port}/graphql`;
+  const unwatch = watchDatabase(services.database);
+  const metricsServer = config.metrics.port === undefined ? undefined : await startMetricsServer(config.metrics.port, opts.host ?? config.host, config.metrics.token);
+  const metricsUrl = metricsServer?.url ?? (config.metrics.token ? url.replace(/\/graphql$/, '/metrics') : undefined);
   let stopping: Promise<boolean> | undefined;
   const stop = async (deadlineMs: number) => {
     const grace = config.shutdownGraceMs;
@@ -118,11 +134,15 @@ export async function startApp(services: Services, opts: { port?: number; host?:
       ws.close(),
     ]);
     await apollo.stop();
+    // Last: the final scrape can still see the drain.
+    await metricsServer?.close();
+    unwatch();
     return drained;
   };
   return {
     httpServer,
     url,
+    metricsUrl,
     stop: (opts = {}) => (stopping ??= stop(opts.deadlineMs ?? config.shutdownGraceMs)),
   };
 }

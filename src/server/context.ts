@@ -8,7 +8,8 @@ import type { Viewer } from '../authz/viewer';
 import { toDecisionState } from '../authz/decision-state';
 import type { Tx } from '../db/client';
 import { RequestTransaction, withTenantTx } from '../db/tenant-tx';
-import { logger } from '../lib/logger';
+import { requestLogger, type Logger } from '../lib/logger';
+import { metrics } from '../metrics/registry';
 import { loadViewerRow, type ViewerRow } from '../modules/identity/identity.repo';
 import type { IdempotentRequest } from '../modules/idempotency/idempotency.service';
 import { createLoaders, type Loaders } from './loaders';
@@ -22,7 +23,10 @@ export type ClientInfo = { ip: string | undefined; userAgent: string | undefined
  * operation; `stream` mode (subscriptions) uses a short transaction per use instead.
  */
 export class RequestContext implements SensitiveReadContext {
-  readonly requestId = randomUUID();
+  /** Logged on every line of the request, returned in X-Request-Id and kept with its audit events. */
+  readonly requestId: string;
+  /** The request's logger: every line carries the request id. */
+  readonly log: Logger;
   readonly audit = new AuditBuffer();
   readonly counters = { ruleEvaluations: 0 };
   readonly loaders: Loaders;
@@ -40,7 +44,10 @@ export class RequestContext implements SensitiveReadContext {
     tokenFailure: string | undefined,
     readonly client: ClientInfo,
     readonly mode: 'request' | 'stream' = 'request',
+    trace?: { requestId: string; log: Logger },
   ) {
+    this.requestId = trace?.requestId ?? randomUUID();
+    this.log = trace?.log ?? requestLogger(this.requestId).log;
     this.state = { failure: tokenFailure };
     this.tx = mode === 'request' ? new RequestTransaction(services.database.db, claims?.tid ?? null) : undefined;
     this.loaders = createLoaders(this);
@@ -116,10 +123,12 @@ export class RequestContext implements SensitiveReadContext {
   }
 
   recordDenial(coordinate: string, reason: string): void {
+    metrics.denial(coordinate);
     this.audit.denial(coordinate, reason);
   }
 
-  recordSensitiveRead(typeName: string, field: string, recordId: string, mode: 'FULL' | 'MASKED'): void {
+  recordSensitiveRead(typeName: string, field: string, recordId: string, mode: 'FULL' | 'MASKED', level = 'NONE'): void {
+    metrics.sensitiveRead(level, mode);
     this.audit.sensitiveRead(typeName, field, recordId, mode);
   }
 
@@ -140,7 +149,7 @@ export class RequestContext implements SensitiveReadContext {
       if (this.audit.size > 0) {
         const events = this.audit.drain();
         if (actor) await this.withTx((tx) => writeAuditEvents(tx, actor, this.requestId, events));
-        else logger.info('unauthenticated request refused', { requestId: this.requestId, events });
+        else this.log.info('unauthenticated request refused', { events });
       }
     } catch (err) {
       await this.tx?.finish(false);

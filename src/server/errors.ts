@@ -2,14 +2,36 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { CLIENT_CODES, errorCode, serviceUnavailable } from '../lib/errors';
-import { logger } from '../lib/logger';
+import { logger, type Logger } from '../lib/logger';
+import { requestLog } from './http-log';
 
 /**
- * Errors say what the client may know and nothing more (ARCHITECTURE.md, guarantee 8): expected codes
+ * The request an error belongs to, for formatError, which Apollo calls without the context: tagged
+ * when the request meets its errors (the same objects formatError is then given).
+ */
+type ErrorOwner = { requestId: string; log: Logger };
+const owners = new WeakMap<object, ErrorOwner>();
+export function tagErrors(errors: readonly unknown[], owner: ErrorOwner): void {
+  for (const e of errors) if (e !== null && typeof e === 'object') owners.set(e, owner);
+}
+export const errorOwnerPlugin: ApolloServerPlugin<ErrorOwner> = {
+  async requestDidStart() {
+    return {
+      async didEncounterErrors({ errors, contextValue }) {
+        tagErrors(errors, contextValue);
+      },
+    };
+  },
+};
+
+/**
+ * Errors say what the client may know and nothing more: expected codes
  * pass with message, path and code only; anything else becomes INTERNAL_SERVER_ERROR with a
- * correlation id that is also in the server log beside the real error.
+ * correlation id that is also in the server log beside the real error, and the request id (which the
+ * X-Request-Id response header and every log line of the request carry).
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const code = (formatted.extensions?.code as string | undefined) ?? errorCode(unwrapResolverError(error));
@@ -20,15 +42,17 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   }
   if (isDatabaseUnavailable(error)) {
     // Not the client's fault and not a bug: say so, without the driver's message (it names the query).
-    logger.warn('database unavailable', { err: unwrapResolverError(error), path: formatted.path });
-    return { ...base, message: serviceUnavailable().message, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+    const owner = error !== null && typeof error === 'object' ? owners.get(error) : undefined;
+    (owner?.log ?? logger).warn('database unavailable', { err: unwrapResolverError(error), path: formatted.path });
+    return { ...base, message: serviceUnavailable().message, extensions: { code: 'SERVICE_UNAVAILABLE', ...(owner && { requestId: owner.requestId }) } };
   }
   const correlationId = randomUUID();
-  logger.error('internal error', { correlationId, err: unwrapResolverError(error), path: formatted.path });
+  const owner = error !== null && typeof error === 'object' ? owners.get(error) : undefined;
+  (owner?.log ?? logger).error('internal error', { correlationId, err: unwrapResolverError(error), path: formatted.path });
   return {
     message: 'Internal server error',
     ...(formatted.path && { path: formatted.path }),
-    extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId },
+    extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId, ...(owner && { requestId: owner.requestId }) },
   };
 }
 
@@ -55,7 +79,7 @@ const BODY_ERRORS: Record<string, string> = {
  * formatError does. Express's default handler would answer with HTML and, unless NODE_ENV=production,
  * the stack trace.
  */
-export const httpErrorHandler: ErrorRequestHandler = (err, _req, res, next) => {
+export const httpErrorHandler: ErrorRequestHandler = (err, req, res, next) => {
   if (res.headersSent) return next(err);
   const status = Number((err as { status?: unknown })?.status);
   if (status >= 400 && status < 500) {
@@ -64,6 +88,7 @@ export const httpErrorHandler: ErrorRequestHandler = (err, _req, res, next) => {
     return;
   }
   const correlationId = randomUUID();
-  logger.error('internal error', { correlationId, err });
-  res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId } }] });
+  const { requestId, log } = requestLog(req);
+  log.error('internal error', { correlationId, err });
+  res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId, requestId } }] });
 };

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { AccessClaims } from '../authn/tokens';
 import { RequestContext, type ClientInfo } from './context';
+import { requestLog } from './http-log';
 import type { Services } from './services';
 
 /** Verify a bearer token without touching the database; the session is checked when the viewer loads. */
@@ -19,5 +20,5 @@ export async function verifyBearer(services: Services, header: unknown): Promise
 export async function httpContext(services: Services, req: Request): Promise<RequestContext> {
   const { claims, failure } = await verifyBearer(services, req.headers.authorization);
   const client: ClientInfo = { ip: req.ip, userAgent: req.headers['user-agent'] };
-  return new RequestContext(services, claims, failure, client, 'request');
+  return new RequestContext(services, claims, failure, client, 'request', requestLog(req));
 }

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { FormattedExecutionResult } from 'graphql';
 import type { Tx } from '../db/client';
-import { logger } from '../lib/logger';
 import { serviceUnavailable } from '../lib/errors';
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../db/unavailable';
 import { statementsSoFar } from '../db/statements';
@@ -33,13 +32,13 @@ export function requestLifecyclePlugin(opts: { exposeCounters: boolean }): Apoll
           } catch (err) {
             let error;
             if (isDatabaseUnavailable(err)) {
-              logger.warn('request could not be committed: database unavailable', { err, requestId: contextValue.requestId });
-              error = { message: serviceUnavailable().message, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+              contextValue.log.warn('request could not be committed: database unavailable', { err });
+              error = { message: serviceUnavailable().message, extensions: { code: 'SERVICE_UNAVAILABLE', requestId: contextValue.requestId } };
             } else {
               const correlationId = randomUUID();
-              logger.error('request could not be committed', { err, correlationId, requestId: contextValue.requestId });
+              contextValue.log.error('request could not be committed', { err, correlationId });
               response.http.status = 500;
-              error = { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId } };
+              error = { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId, requestId: contextValue.requestId } };
             }
             response.body = { kind: 'single', singleResult: { errors: [error] } };
           }

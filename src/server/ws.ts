@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -10,7 +11,9 @@ import { logger } from '../lib/logger';
 import { loadViewerRow } from '../modules/identity/identity.repo';
 import type { AccessClaims } from '../authn/tokens';
 import { RequestContext } from './context';
-import { formatError } from './errors';
+import { requestLogger } from '../lib/logger';
+import { subscriptions, websockets } from '../metrics/registry';
+import { formatError, tagErrors } from './errors';
 import { verifyBearer } from './http-context';
 import type { createLimits } from './limits';
 import { verifyOrigin } from './origin-policy';
@@ -61,7 +64,15 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, s
   // calls them BAD_USER_INPUT, and so does this, rather than masking them as internal errors.
   const requestError = (e: GraphQLError) =>
     !e.path && (!e.originalError || e.originalError instanceof GraphQLError) && e.extensions?.code === undefined ? new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT' } }) : e;
-  const format = (errors: readonly GraphQLError[]) => errors.map(requestError).map((e) => formatError(e.toJSON(), e));
+  const format = (errors: readonly GraphQLError[], owner?: RequestContext) => {
+    const mapped = errors.map(requestError);
+    if (owner) tagErrors(mapped, owner);
+    return mapped.map((e) => formatError(e.toJSON(), e));
+  };
+  wss.on('connection', (socket) => {
+    websockets.inc();
+    socket.once('close', () => websockets.dec());
+  });
 
   const cleanup = useServer<Record<string, unknown>, { request: import('node:http').IncomingMessage; socket: WebSocket }>(
     {
@@ -88,23 +99,31 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, s
           authenticated.set(ctx.extra.socket, claims);
           ctx.extra.socket.once('close', () => authenticated.delete(ctx.extra.socket));
         }
-        const contextValue = new RequestContext(services, claims, failure, { ip: req.socket.remoteAddress, userAgent: req.headers['user-agent'] }, 'stream');
+        // Each operation has its own id (a socket carries many).
+        const requestId = randomUUID();
+        const contextValue = new RequestContext(services, claims, failure, { ip: req.socket.remoteAddress, userAgent: req.headers['user-agent'] }, 'stream', {
+          requestId,
+          log: requestLogger(requestId).log,
+        });
         contexts.set(key(ctx, id), contextValue);
+        subscriptions.inc();
         return { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
       },
       onNext: async (ctx, id, _payload, _args, result) => {
+        const owner = contexts.get(key(ctx, id));
         try {
-          await contexts.get(key(ctx, id))?.flushAudit();
+          await owner?.flushAudit();
         } catch (err) {
           // What this event read could not be audited: it is not delivered (no data without its audit row).
-          return { errors: format([new GraphQLError('audit write failed', { originalError: err as Error })]) };
+          return { errors: format([new GraphQLError('audit write failed', { originalError: err as Error })], owner) };
         }
-        return result.errors ? { ...result, errors: format(result.errors) } : undefined;
+        return result.errors ? { ...result, errors: format(result.errors, owner) } : undefined;
       },
-      onError: (_ctx, _id, _payload, errors) => format(errors),
+      onError: (ctx, id, _payload, errors) => format(errors, contexts.get(key(ctx, id))),
       onComplete: async (ctx, id) => {
         const contextValue = contexts.get(key(ctx, id));
         contexts.delete(key(ctx, id));
+        if (contextValue) subscriptions.dec();
         await contextValue?.finish().catch((err: unknown) => logger[isDatabaseUnavailable(err) ? 'warn' : 'error']('subscription audit could not be written', { err }));
       },
     },

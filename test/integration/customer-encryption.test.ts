@@ -101,7 +101,7 @@ describe('customer data is encrypted at rest', () => {
       expect(r.data!.customers.edges.find((e) => e.node.name === '王芳')!.node.phone).toBe(user === 'lead' ? '13900001111' : '139****1111');
       expect(r.errors).toHaveLength(1);
       expect(r.errors![0]).toMatchObject({ message: 'Internal server error', path: ['customers', 'edges', expect.any(Number), 'node', 'phone'] });
-      expect(r.errors![0].extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', correlationId: expect.any(String) });
+      expect(r.errors![0].extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', correlationId: expect.any(String), requestId: expect.any(String) });
     }
     const events = await raw<{ outcome: string; field: string; ids: string[] }>(
       sql`select outcome, field, resource_ids::text[] as ids from audit_events where action = 'pii.decrypt_failed'`,

@@ -72,7 +72,7 @@ function logEntriesFor(correlationId: string) {
   return logged
     .flatMap((chunk) => chunk.split('\n'))
     .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as { level: string; correlationId?: string; err?: unknown })
+    .map((line) => JSON.parse(line) as { level: string; correlationId?: string; requestId?: string; err?: unknown })
     .filter((entry) => entry.correlationId === correlationId);
 }
 
@@ -82,12 +82,14 @@ function expectMasked(error: Err | undefined, path: (string | number)[]) {
   expect(error).toEqual({
     message: 'Internal server error',
     path,
-    extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId: expect.stringMatching(UUID) },
+    // The request id too: the client can quote it, and every log line of the request carries it.
+    extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId: expect.stringMatching(UUID), requestId: expect.any(String) },
   });
   const id = error!.extensions!.correlationId as string;
   const entries = logEntriesFor(id);
   expect(entries).toHaveLength(1);
   expect(entries[0].level).toBe('error');
+  expect(entries[0].requestId).toBe(error!.extensions!.requestId);
   expect(JSON.stringify(entries[0].err)).toContain('db-internal.acme.lan'); // the real error is in the log
   return id;
 }

@@ -49,3 +49,17 @@ describe('allowed origins', () => {
     expect(() => loadConfig({ WARDEN_ALLOWED_ORIGINS: value })).toThrow(/WARDEN_ALLOWED_ORIGINS/);
   });
 });
+
+describe('metrics configuration', () => {
+  it('is off by default, on a port of its own or behind a token when set', () => {
+    expect(loadConfig({}).metrics).toEqual({ port: undefined, token: undefined });
+    expect(loadConfig({ WARDEN_METRICS_PORT: '9464' }).metrics).toEqual({ port: 9464, token: undefined });
+    expect(loadConfig({ WARDEN_METRICS_TOKEN: 'a-long-enough-token' }).metrics).toEqual({ port: undefined, token: 'a-long-enough-token' });
+  });
+
+  it('refuses a short token and a port out of range', () => {
+    expect(() => loadConfig({ WARDEN_METRICS_TOKEN: 'short' })).toThrow(/WARDEN_METRICS_TOKEN: must be at least 16 characters/);
+    expect(() => loadConfig({ WARDEN_METRICS_PORT: '70000' })).toThrow(/WARDEN_METRICS_PORT/);
+    expect(() => loadConfig({ WARDEN_METRICS_PORT: 'ninety' })).toThrow(/WARDEN_METRICS_PORT/);
+  });
+});

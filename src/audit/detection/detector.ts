@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client';
 import { queryRows } from '../../db/rows';
@@ -6,6 +7,7 @@ import { withTenantTx } from '../../db/tenant-tx';
 import { isDatabaseUnavailable } from '../../db/unavailable';
 import { every } from '../../lib/interval-job';
 import { logger } from '../../lib/logger';
+import { metrics } from '../../metrics/registry';
 import { effectiveRules, insertAlert, setAlertResponses, type AlertRow } from '../../modules/alerts/alert.repo';
 import type { AuditBus } from '../bus';
 import { writeAuditEvents } from '../writer';
@@ -43,7 +45,8 @@ function summary(rule: RuleConfig, c: Candidate): string {
  * catches anything a lost notification left behind.
  */
 export class Detector {
-  private readonly pending = new Map<string, { running: boolean; again: boolean }>();
+  /** Per tenant: an evaluation running, another one due, and since when (ms) commits have waited for one. */
+  private readonly pending = new Map<string, { running: boolean; again: boolean; since?: number }>();
   private readonly onCommit = (tenantId: string) => this.schedule(tenantId);
   /** After notifications were lost (the database was unreachable): every tenant may have new positions. */
   private readonly onRestored = () => {
@@ -86,6 +89,7 @@ export class Detector {
   schedule(tenantId: string): void {
     const p = this.pending.get(tenantId) ?? { running: false, again: false };
     this.pending.set(tenantId, p);
+    p.since ??= performance.now();
     if (p.running) {
       p.again = true;
       return;
@@ -94,8 +98,11 @@ export class Detector {
     const run = (async () => {
       do {
         p.again = false;
+        const since = p.since;
+        p.since = undefined;
         try {
           await this.evaluate(tenantId);
+          if (since !== undefined) metrics.detectionLag((performance.now() - since) / 1000);
         } catch (err) {
           if (!this.stopped) logger[isDatabaseUnavailable(err) ? 'warn' : 'error']('detection failed', { err, tenantId });
         }
@@ -186,6 +193,7 @@ export class Detector {
         detail: { alertId: alert.id, response: o.kind, status: o.status, ...o.detail },
       })),
     ]);
+    metrics.alert(rule.kind);
     logger.warn('security alert', { tenantId, alertId: alert.id, rule: rule.kind, severity: rule.severity, observed: c.observed });
     return { ...alert, responses: outcomes };
   }

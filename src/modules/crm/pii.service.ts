@@ -2,7 +2,6 @@ import { CiphertextError, keyVersionOf } from '../../crypto/envelope';
 import { activeKeyForWrite, TenantKeyRing } from '../../crypto/keyring';
 import { openSealed, sealFields, type SealedTable, type SealedValues } from '../../crypto/sealed-fields';
 import type { Tx } from '../../db/client';
-import { logger } from '../../lib/logger';
 import type { RequestContext } from '../../server/context';
 
 /**
@@ -62,7 +61,7 @@ export async function openSealedField(
   } catch (err) {
     if (!(err instanceof CiphertextError)) throw err;
     const coordinate = `${meta.type}.${meta.field}`;
-    logger.error('encrypted field failed to open', { requestId: ctx.requestId, coordinate, rowId: row.id, reason: err.message });
+    ctx.log.error('encrypted field failed to open', { coordinate, rowId: row.id, reason: err.message });
     ctx.audit.record({ action: 'pii.decrypt_failed', outcome: 'FAILED', resourceType: meta.type, resourceIds: [row.id], field: meta.field, detail: { reason: err.message } });
     throw new UnreadableFieldError(coordinate);
   }

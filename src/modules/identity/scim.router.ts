@@ -7,7 +7,7 @@ import type { Tx } from '../../db/client';
 import { withTenantTx } from '../../db/tenant-tx';
 import { errorCode } from '../../lib/errors';
 import { isUuid } from '../../lib/global-id';
-import { logger } from '../../lib/logger';
+import { requestLog } from '../../server/http-log';
 import { findUnstorableText, UNSTORABLE_TEXT_MESSAGE } from '../../lib/storable-text';
 import { verifyBodyEncoding } from '../../server/body-encoding';
 import type { Services } from '../../server/services';
@@ -214,7 +214,7 @@ export function scimRouter(services: Services): express.Router {
   router.all('/{*rest}', (_req, res) => send(res, 501, { schemas: [ERROR_SCHEMA], status: '501', detail: 'Not supported: this server implements /Users (POST, GET, PATCH, DELETE)' }));
 
   // Errors, malformed JSON included, as SCIM error bodies with the matching HTTP status.
-  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof ScimError) {
       send(res, err.status, { schemas: [ERROR_SCHEMA], status: String(err.status), ...(err.scimType && { scimType: err.scimType }), detail: err.message });
       return;
@@ -229,13 +229,13 @@ export function scimRouter(services: Services): express.Router {
       return;
     }
     if (isDatabaseUnavailable(err)) {
-      logger.warn('SCIM request failed: database unavailable', { err });
+      requestLog(req).log.warn('SCIM request failed: database unavailable', { err });
       res.set('retry-after', String(RETRY_AFTER_SECONDS));
       send(res, 503, { schemas: [ERROR_SCHEMA], status: '503', detail: 'The service is temporarily unavailable; try again shortly' });
       return;
     }
     const correlationId = crypto.randomUUID();
-    logger.error('SCIM request failed', { err, correlationId });
+    requestLog(req).log.error('SCIM request failed', { err, correlationId });
     send(res, 500, { schemas: [ERROR_SCHEMA], status: '500', detail: `Internal error (correlation id ${correlationId})` });
   });
   return router;
