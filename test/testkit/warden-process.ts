@@ -22,7 +22,9 @@ export type WardenProcess = {
  * test run's master key (test/testkit/global-setup.ts), which the process is given.
  */
 export function startWardenProcess(env: Record<string, string>): Promise<WardenProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/main.ts'], {
+  // Node itself with tsx's loader, as `npm start` runs it: the tsx CLI would run Warden as a grandchild,
+  // which a SIGKILL of the CLI leaves running (and holding the test's pipes open).
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
