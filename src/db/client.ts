@@ -8,6 +8,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import * as schema from './schema';
 import { statementCounter } from './statements';
+import { preparingClient } from './prepare';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -30,16 +31,19 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** `loadDataDir` (PGlite only) starts from a dumped data directory instead of an empty one. */
-export type DatabaseOptions = { url?: string; dataDir?: string; max?: number; loadDataDir?: Blob };
+/**
+ * `loadDataDir` (PGlite only) starts from a dumped data directory instead of an empty one.
+ * `prepare` (PostgreSQL only, default true): send statements as named prepared statements.
+ */
+export type DatabaseOptions = { url?: string; dataDir?: string; max?: number; loadDataDir?: Blob; prepare?: boolean };
 
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url ? createPostgres(options.url, options.max ?? 10) : createPglite(options.dataDir, options.loadDataDir);
+  return options.url ? createPostgres(options.url, options.max ?? 10, options.prepare ?? true) : createPglite(options.dataDir, options.loadDataDir);
 }
 
-function createPostgres(url: string, max: number): Database {
+function createPostgres(url: string, max: number, prepare: boolean): Database {
   const client = postgres(url, { max, onnotice: () => {}, connection: { application_name: 'warden' } });
-  const db = drizzlePostgres({ client, schema, logger: statementCounter }) as unknown as Db;
+  const db = drizzlePostgres({ client: prepare ? preparingClient(client) : client, schema, logger: statementCounter }) as unknown as Db;
   return {
     kind: 'postgres',
     db,
