@@ -49,7 +49,7 @@ describe('articles: clearance filtering in SQL, audited mutations, statement cou
     expect((await lead.request(PAGE, { after: 'bm90LWEtY3Vyc29y' })).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 
-  it('gives a list the same texts as the article read alone (lists load body and notes only when asked, for the whole page at once)', async () => {
+  it('gives a list the same texts as the article read alone (a list loads bodies only when asked, for the whole page at once)', async () => {
     type Texts = { id: string; body: string | null; internalNotes: string | null };
     const TEXTS = 'query($first: Int) { articles(first: $first) { edges { node { id body internalNotes } } } }';
     const ONE = 'query($id: ID!) { article(id: $id) { id body internalNotes } }';
@@ -71,7 +71,6 @@ describe('articles: clearance filtering in SQL, audited mutations, statement cou
         if (node.internalNotes !== null) notesShown++;
       }
       expect(nodes.some((n) => n.body !== null && n.body.length > 0)).toBe(true);
-      // Bodies only: reading internal notes also writes its audit event.
       const BODIES = 'query($first: Int) { articles(first: $first) { edges { node { id body } } } }';
       const withTexts = (await client.request(BODIES, { first: 3 })).extensions?.counters?.statements as number;
       const doubled = (await client.request(BODIES, { first: 6 })).extensions?.counters?.statements as number;

@@ -38,9 +38,9 @@ export const articleResolvers: Resolvers = {
   },
   Article: {
     id: (a) => toGlobalId('Article', a.id),
-    // A list's rows come without the texts; the first field that needs one loads them for the whole page.
-    body: async (a, _, ctx) => (a.body !== undefined ? a.body : ((await ctx.loaders.articleText.load(a.id))?.body ?? null)),
-    internalNotes: async (a, _, ctx) => (a.internalNotes !== undefined ? a.internalNotes : ((await ctx.loaders.articleText.load(a.id))?.internalNotes ?? null)),
+    // A list's rows come without the body; the first body asked for loads the page's bodies together.
+    body: async (a, _, ctx) => (a.body !== undefined ? a.body : ((await ctx.loaders.articleBody.load(a.id))?.body ?? null)),
+    internalNotes: (a) => a.internalNotes,
     author: (a, _, ctx) => load(a.authorId, ctx.loaders.user),
     space: (a, _, ctx) => load(a.spaceId, ctx.loaders.space),
     category: (a, _, ctx) => load(a.categoryId, ctx.loaders.category),

@@ -6,7 +6,7 @@ import type { Viewer } from '../../authz/viewer';
 import type { Page } from '../../lib/pagination';
 import { groupLoader, pageLoader, rowLoader, type LoaderContext } from '../../server/tenant-loaders';
 import { keysetPages } from '../keyset';
-import { articleListColumns, articlesByIds, articleTextsByIds, type ArticleParent } from './article.repo';
+import { articleBodiesByIds, articleListColumns, articlesByIds, type ArticleParent } from './article.repo';
 import { attachmentsByIds, attachmentsOfArticles, relatedOfArticles } from './links.repo';
 import { categoriesByIds, childCategories, rootCategories, spacesByIds, type CategoryRow } from './structure.repo';
 import { tagsByIds, tagsOfArticles } from './tag.repo';
@@ -34,7 +34,7 @@ export function knowledgeLoaders(ctx: LoaderContext) {
   const primeCategories = (rows: CategoryRow[]) => rows.forEach((r) => category.prime(r.id, r));
   return {
     article,
-    articleText: rowLoader(ctx, articleTextsByIds, (r) => r.id),
+    articleBody: rowLoader(ctx, articleBodiesByIds, (r) => r.id),
     articleVersion,
     category,
     space: rowLoader(ctx, spacesByIds, (r) => r.id),
