@@ -196,6 +196,8 @@ async function main() {
         seconds: cfg.seconds, warmupSeconds: cfg.warmupSeconds, rounds: cfg.rounds, connections: cfg.connections, order: 'warm-up A, B; then A B per round; median of rounds',
         measuredServers: 'NODE_ENV=production; counters (statements, rule evaluations, wire) from a separate probe server in test mode, never under load',
         cpu: 'utime+stime from /proc of the server process and of its PostgreSQL backends (by application_name) over all measured rounds, divided by completed requests',
+        // Passed on to every server: the benchmark of one build with and without prepared statements.
+        env: { WARDEN_DB_PREPARE: process.env.WARDEN_DB_PREPARE ?? null },
         roundTrips: 'client flushes answered by PostgreSQL, counted by a proxy between the probe server and PostgreSQL (BEGIN, COMMIT and set-up included; pipelined messages count once); least of 3 after 5 warm-up requests',
       },
       detection,
