@@ -12,7 +12,7 @@ const config: CodegenConfig = {
         contextType: '../server/context#RequestContext',
         scalars: { DateTime: 'Date' },
         mappers: {
-          Article: '../modules/knowledge/article.repo#ArticleRow',
+          Article: '../modules/knowledge/article.repo#ArticleParent',
           ArticleVersion: '../modules/knowledge/version.repo#VersionRow',
           Space: '../modules/knowledge/structure.repo#SpaceRow',
           Category: '../modules/knowledge/structure.repo#CategoryRow',

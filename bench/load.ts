@@ -60,10 +60,10 @@ export async function post<T = unknown>(url: string, token: string | null, body:
   return (await res.json()) as GraphQLReply<T>;
 }
 
-/** One request outside the load, in test mode: its SQL statement count and its data, to check the arm works. */
+/** One request outside the load, to a server in test mode: its SQL statement count and its data, to check the arm works. */
 export async function probe(url: string, token: string, body: string): Promise<{ statements: number; ruleEvaluations: number; data: unknown; errors: unknown[] }> {
   const json = await post(url, token, body);
   const statements = json.extensions?.counters?.statements;
-  if (typeof statements !== 'number') throw new Error('The server reported no statement counter: benchmark servers run with NODE_ENV=test');
+  if (typeof statements !== 'number') throw new Error('The server reported no statement counter: probe servers run with NODE_ENV=test');
   return { statements, ruleEvaluations: json.extensions?.counters?.ruleEvaluations ?? 0, data: json.data, errors: json.errors ?? [] };
 }

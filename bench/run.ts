@@ -11,7 +11,11 @@ import { DATASET_PASSWORD } from '../src/db/seed/dataset/generate';
 import { SIZES } from '../src/db/seed/dataset/sizes';
 import { benchConfig } from './config';
 import { prepareBenchDatabase } from './database';
-import { median, post, probe, run, type Sample } from './load';
+import postgres from 'postgres';
+import { median, post, run, type Sample } from './load';
+import { probeCounts, type ProbeResult } from './probe';
+import { cpuBetween, cpuSnapshot } from './cpu';
+import type { WireCounts } from './wire';
 import { SCENARIOS, type ArmSpec, type BenchContext } from './scenarios';
 import type { ArmServer } from './arms';
 import { startServers, type Servers } from './servers';
@@ -24,8 +28,14 @@ import { alertOnlyDetection } from './detection';
  * npm run bench: every scenario as two arms of the same build, interleaved (warm-up A, B; then A B × rounds),
  * reporting the median of the rounds. See README "Performance" for what each scenario compares.
  */
+/** One measured round: the load's figures and the CPU the server and its PostgreSQL backends used meanwhile. */
+type Round = Sample & { serverCpuMs: number; postgresCpuMs: number; backends: number; backendsLost: number };
+
 type ArmResult = {
-  label: string; server: string; user: string; statements: number; ruleEvaluations: number; rowsInProbe: number; rounds: Sample[]; median: Omit<Sample, 'requests'> & { requests: number };
+  label: string; server: string; user: string; statements: number; ruleEvaluations: number; wire: WireCounts; rowsInProbe: number; rounds: Round[];
+  median: Omit<Sample, 'requests'> & { requests: number };
+  /** CPU milliseconds per completed request, over all measured rounds together. */
+  cpuPerRequest: { serverMs: number; postgresMs: number };
 };
 
 async function login(url: string, tenant: string, email: string): Promise<string> {
@@ -39,6 +49,8 @@ async function login(url: string, tenant: string, email: string): Promise<string
 
 /** Milliseconds to one decimal; '—' when an arm got no answer within the run. */
 const ms = (x: number) => (Number.isFinite(x) ? Math.round(x * 10) / 10 : '—');
+/** CPU milliseconds per request, to two decimals. */
+const cpu = (x: number) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : '—');
 
 /** Number of objects in a response, as a rough check that an arm returns data. */
 const countNodes = (data: unknown): number => {
@@ -46,6 +58,9 @@ const countNodes = (data: unknown): number => {
   if (data && typeof data === 'object') return Object.entries(data).reduce((n, [k, v]) => n + (k === 'node' ? 1 : 0) + countNodes(v), 0);
   return 0;
 };
+
+const perRequest = (rounds: Round[], key: 'serverCpuMs' | 'postgresCpuMs') =>
+  rounds.reduce((s, r) => s + r[key], 0) / rounds.reduce((s, r) => s + r.requests, 0);
 
 const medianOf = (rounds: Sample[]) => ({
   reqPerSec: median(rounds.map((r) => r.reqPerSec)),
@@ -67,6 +82,8 @@ async function main() {
   const noRls = await prepareNoRlsCopy(cfg.databaseUrl);
   console.log(`copied the database without row-level security for S6 in ${Math.round(noRls.copiedMs / 1000)} s`);
   const database = await createDatabase({ url: cfg.databaseUrl, max: 2 });
+  // Sees every session's pid in pg_stat_activity (the benchmark connects as a superuser).
+  const stats = postgres(cfg.databaseUrl, { max: 1, onnotice: () => {}, connection: { application_name: 'warden-bench-stats' } });
   let servers: Servers | undefined;
   try {
     const tenantId = (await withTenantTx(database.db, null, (tx) => findTenantBySlug(tx, prepared.tenantSlug))).id;
@@ -80,61 +97,72 @@ async function main() {
       const cached = tokens.get(key);
       // Access tokens live at most 15 minutes; renew well before.
       if (cached && Date.now() - cached.at < 8 * 60_000) return cached.token;
-      const token = await login(servers!.url[server], prepared.tenantSlug, `${user}@${prepared.tenantSlug}.test`);
+      const token = await login(servers!.measured[server].url, prepared.tenantSlug, `${user}@${prepared.tenantSlug}.test`);
       tokens.set(key, { token, at: Date.now() });
       return token;
     };
     // The load reads personal data in bulk on purpose: detection keeps raising alerts, without revoking sessions.
-    const detection = await alertOnlyDetection(servers.url.authorized, await tokenFor('admin'));
+    const detection = await alertOnlyDetection(servers.measured.authorized.url, await tokenFor('admin'));
     const results: Record<string, unknown>[] = [];
     const budgets: (BudgetCheck & { scenario: string })[] = [];
     const table: Record<string, string | number>[] = [];
     for (const scenario of SCENARIOS.filter((s) => !cfg.only || cfg.only.includes(s.id.toUpperCase()))) {
       const arms = await scenario.arms(ctx);
       const since = new Date(Date.now() - 1000);
-      const load = async (arm: ArmSpec) => ({ url: servers!.url[arm.server], token: await tokenFor(arm.user, arm.server), body: arm.body });
-      const probes: Awaited<ReturnType<typeof probe>>[] = [];
-      for (const arm of arms) {
+      const load = async (arm: ArmSpec) => ({ url: servers!.measured[arm.server].url, token: await tokenFor(arm.user, arm.server), body: arm.body });
+      const measure = async (arm: ArmSpec, seconds: number): Promise<Round> => {
+        const server = servers!.measured[arm.server];
         const l = await load(arm);
-        const p = await probe(l.url, l.token, arm.body(0));
+        const before = await cpuSnapshot(stats, server.pid, server.applicationName);
+        const sample = await run(l, seconds, cfg.connections);
+        // Requests still in flight when the load stops finish within their latency.
+        await new Promise((r) => setTimeout(r, Math.min(1000, Math.ceil(sample.p99 || 0) + 50)));
+        const cpu = cpuBetween(before, await cpuSnapshot(stats, server.pid, server.applicationName));
+        return { ...sample, serverCpuMs: cpu.serverMs, postgresCpuMs: cpu.postgresMs, backends: cpu.backends, backendsLost: cpu.backendsLost };
+      };
+      const probes: ProbeResult[] = [];
+      for (const arm of arms) {
+        const p = await probeCounts(servers.probe[arm.server], await tokenFor(arm.user, arm.server), arm.body(0));
         if (p.errors.length) throw new Error(`${scenario.id} ${arm.label}: the probe request failed: ${JSON.stringify(p.errors).slice(0, 500)}`);
         probes.push(p);
       }
       process.stdout.write(`${scenario.id} ${scenario.title}\n  warm-up`);
       for (const arm of arms) await run(await load(arm), cfg.warmupSeconds, cfg.connections);
-      const rounds: Sample[][] = [[], []];
+      const rounds: Round[][] = [[], []];
       for (let r = 0; r < cfg.rounds; r++) {
         for (const [i, arm] of arms.entries()) {
           process.stdout.write(` ${'AB'[i]}${r + 1}`);
-          rounds[i].push(await run(await load(arm), cfg.seconds, cfg.connections));
+          rounds[i].push(await measure(arm, cfg.seconds));
         }
       }
       process.stdout.write('\n');
       const armResults: ArmResult[] = arms.map((arm, i) => ({
-        label: arm.label, server: arm.server, user: arm.user, statements: probes[i].statements, ruleEvaluations: probes[i].ruleEvaluations,
+        label: arm.label, server: arm.server, user: arm.user, statements: probes[i].statements, ruleEvaluations: probes[i].ruleEvaluations, wire: probes[i].wire,
         rowsInProbe: countNodes(probes[i].data), rounds: rounds[i], median: medianOf(rounds[i]),
+        cpuPerRequest: { serverMs: perRequest(rounds[i], 'serverCpuMs'), postgresMs: perRequest(rounds[i], 'postgresCpuMs') },
       }));
       await new Promise((r) => setTimeout(r, 500));
       const checks = scenario.after ? await scenario.after(ctx, since) : undefined;
       if (checks) console.log('  checks', checks);
       const extraProbes = [];
       for (const p of scenario.probes ?? []) {
-        const r = await probe(servers.url[p.server], await tokenFor(p.user, p.server), p.body);
-        extraProbes.push({ label: p.label, user: p.user, statements: r.statements, ruleEvaluations: r.ruleEvaluations, errors: r.errors.length });
+        const r = await probeCounts(servers.probe[p.server], await tokenFor(p.user, p.server), p.body);
+        extraProbes.push({ label: p.label, user: p.user, statements: r.statements, ruleEvaluations: r.ruleEvaluations, wire: r.wire, errors: r.errors.length });
       }
-      if (extraProbes.length) console.log('  probes', extraProbes.map((p) => `${p.label}: ${p.statements} statements, ${p.ruleEvaluations} rule evaluations`).join('; '));
+      if (extraProbes.length) console.log('  probes', extraProbes.map((p) => `${p.label}: ${p.statements} statements, ${p.wire.roundTrips} round trips, ${p.ruleEvaluations} rule evaluations`).join('; '));
       let plans: StatementPlan[] | undefined;
       if (scenario.explain) {
         const arm = arms[0];
-        const l = await load(arm);
-        const statements = await servers.capture(arm.server, () => probe(l.url, l.token, arm.body(0)));
+        const token = await tokenFor(arm.user, arm.server);
+        const statements = await servers.capture(arm.server, () => post(servers!.probe[arm.server].url, token, arm.body(0)));
         plans = await explainStatements(cfg.databaseUrl, tenantId, statements);
         for (const p of plans) {
           console.log(`  EXPLAIN ${p.statement.slice(0, 70)}… ${ms(p.totalMs)} ms; tenant InitPlans ${p.tenantInitPlans} (max loops ${p.tenantInitPlanMaxLoops}); ` +
             p.scans.map((x) => `${x.relation}: ${x.node}${x.index ? ` ${x.index}` : ''}, ${x.rows} rows, tenant ${x.tenantCondition}`).join('; '));
         }
       }
-      const [a, b] = armResults.map((r) => ({ reqPerSec: r.median.reqPerSec, p99: r.median.p99, statements: r.statements }));
+      const [a, b] = armResults.map((r) => ({ reqPerSec: r.median.reqPerSec, p99: r.median.p99, statements: r.statements, roundTrips: r.wire.roundTrips,
+        cpuMsPerRequest: r.cpuPerRequest.serverMs + r.cpuPerRequest.postgresMs }));
       const budget = checkBudget(scenario.budget, a, b);
       if (scenario.id === 'S2' || scenario.id === 'S2m') {
         const [p50, p100] = extraProbes;
@@ -149,7 +177,8 @@ async function main() {
       for (const a of armResults) {
         table.push({
           scenario: scenario.id, arm: a.label, 'req/s': Math.round(a.median.reqPerSec), 'p50 ms': ms(a.median.p50), 'p95 ms': ms(a.median.p95), 'p99 ms': ms(a.median.p99),
-          'SQL/req': a.statements, rules: a.ruleEvaluations, nodes: a.rowsInProbe, 'errors': a.median.graphqlErrors + a.median.non2xx + a.median.transportErrors,
+          'server CPU ms/req': cpu(a.cpuPerRequest.serverMs), 'PG CPU ms/req': cpu(a.cpuPerRequest.postgresMs),
+          'SQL/req': a.statements, 'round trips': a.wire.roundTrips, parses: a.wire.parses, rules: a.ruleEvaluations, nodes: a.rowsInProbe, 'errors': a.median.graphqlErrors + a.median.non2xx + a.median.transportErrors,
         });
       }
     }
@@ -163,7 +192,14 @@ async function main() {
       machine: { os: `${os.type()} ${os.release()} ${os.arch()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30) },
       versions: { node: process.version, postgres: pg.v, warden: (JSON.parse(fs.readFileSync(path.join(__dirname, '../package.json'), 'utf8')) as { version: string }).version, commit },
       dataset: { size: cfg.size, counts: SIZES[cfg.size], tenant: prepared.tenantSlug, generatedMs: prepared.generatedMs },
-      method: { seconds: cfg.seconds, warmupSeconds: cfg.warmupSeconds, rounds: cfg.rounds, connections: cfg.connections, order: 'warm-up A, B; then A B per round; median of rounds' },
+      method: {
+        seconds: cfg.seconds, warmupSeconds: cfg.warmupSeconds, rounds: cfg.rounds, connections: cfg.connections, order: 'warm-up A, B; then A B per round; median of rounds',
+        measuredServers: 'NODE_ENV=production; counters (statements, rule evaluations, wire) from a separate probe server in test mode, never under load',
+        cpu: 'utime+stime from /proc of the server process and of its PostgreSQL backends (by application_name) over all measured rounds, divided by completed requests',
+        // Passed on to every server: the benchmark of one build with and without prepared statements.
+        env: { WARDEN_DB_PREPARE: process.env.WARDEN_DB_PREPARE ?? null },
+        roundTrips: 'client flushes answered by PostgreSQL, counted by a proxy between the probe server and PostgreSQL (BEGIN, COMMIT and set-up included; pipelined messages count once); least of 3 after 5 warm-up requests',
+      },
       detection,
       noRlsCopyMs: noRls.copiedMs,
       table,
@@ -177,6 +213,7 @@ async function main() {
     console.log(`results: ${path.relative(process.cwd(), file)}`);
   } finally {
     await servers?.stop();
+    await stats.end();
     await database.close();
   }
 }

@@ -18,8 +18,12 @@ export type Scenario = {
   title: string;
   /** Prepare data and return the two arms, measured A B A B. */
   arms(ctx: BenchContext): Promise<[ArmSpec, ArmSpec]>;
-  /** The budget on arm A ÷ arm B: req/s at least `minThroughput`, p99 at most `maxP99`. */
-  budget?: { minThroughput?: number; maxP99?: number; maxStatements?: number; sameStatements?: boolean };
+  /**
+   * The budget on arm A ÷ arm B: req/s at least `minThroughput`, p99 at most `maxP99`, CPU per request
+   * (server + PostgreSQL) at most `maxCpuRatio`; per request of either arm at most `maxStatements`
+   * statements and `maxRoundTrips` round trips at the wire; `sameStatements`: both counts equal in A and B.
+   */
+  budget?: { minThroughput?: number; maxP99?: number; maxCpuRatio?: number; maxStatements?: number; maxRoundTrips?: number; sameStatements?: boolean };
   /** Requests probed once each (statement and rule-evaluation counts reported). */
   probes?: ProbeSpec[];
   /** EXPLAIN ANALYZE the statements of one request of arm A (index into its bodies). */
@@ -67,7 +71,7 @@ export const SCENARIOS: Scenario[] = [
     id: 'S1',
     title: 'articles(first: 50), five fields and author, as agent: served schema vs without the authorization transform',
     arms: async () => [s1('authorized', 'authorized'), s1('unrestricted', 'unrestricted')],
-    budget: { minThroughput: 0.9, maxP99: 1.15 },
+    budget: { minThroughput: 0.9, maxP99: 1.15, maxCpuRatio: 1.1, maxRoundTrips: 4 },
   },
   {
     id: 'S2',
@@ -76,7 +80,7 @@ export const SCENARIOS: Scenario[] = [
       { label: 'authorized (full PII)', server: 'authorized', user: 'lead', body: () => gql(s2Query(100)) },
       { label: 'unrestricted', server: 'unrestricted', user: 'lead', body: () => gql(s2Query(100)) },
     ],
-    budget: { minThroughput: 0.85 },
+    budget: { minThroughput: 0.85, maxCpuRatio: 1.15 },
     probes: [
       { label: 'customers(first: 50)', server: 'authorized', user: 'lead', body: gql(s2Query(50)) },
       { label: 'customers(first: 100)', server: 'authorized', user: 'lead', body: gql(s2Query(100)) },
@@ -107,7 +111,7 @@ export const SCENARIOS: Scenario[] = [
     id: 'S3',
     title: 'categories(first: N) → articles(first: M) → author, tags, latestVersion, as lead: N, M = 3, 4 vs every first doubled',
     arms: async () => [s3('categories 3 × articles 4', 'authorized'), s3('categories 6 × articles 8', 'authorized', 6, 8)],
-    budget: { maxStatements: 6, sameStatements: true },
+    budget: { maxStatements: 6, maxRoundTrips: 6, sameStatements: true },
   },
   {
     id: 'S4',

@@ -8,6 +8,8 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: z.string().url().optional(),
+  /** Named prepared statements on PostgreSQL; false behind a transaction-pooling PgBouncer older than 1.21. */
+  WARDEN_DB_PREPARE: z.enum(['true', 'false']).default('true'),
   WARDEN_DATA_DIR: z.string().default('./data'),
   /** Ed25519 private key (PKCS#8 PEM) that signs access tokens. Required in production. */
   WARDEN_JWT_PRIVATE_KEY: z.string().optional(),
@@ -73,6 +75,8 @@ export type Config = {
   port: number;
   host: string;
   databaseUrl: string | undefined;
+  /** Send statements as named prepared statements (PostgreSQL only). */
+  databasePrepare: boolean;
   dataDir: string;
   jwt: { privateKeyPem: string | undefined; issuer: string; audience: string; accessTtl: number; refreshTtl: number };
   /** Master keys, decoded: `current` wraps new data keys, `previous` only unwrap (see src/crypto/master-key.ts). */
@@ -133,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    databasePrepare: e.WARDEN_DB_PREPARE === 'true',
     dataDir: e.WARDEN_DATA_DIR,
     jwt: {
       privateKeyPem: e.WARDEN_JWT_PRIVATE_KEY,

@@ -9,7 +9,17 @@ export type AccessClaims = { sub: string; sid: string; tid: string; exp: number;
 
 const TYP = 'at+jwt';
 
+/** Verified tokens kept per process; past this the oldest is dropped (a token is a few hundred bytes). */
+const MAX_VERIFIED = 10_000;
+
 export class TokenService {
+  /**
+   * Tokens this process has verified, until they expire: the EdDSA signature check is most of a
+   * request's authentication cost, and a token's signature and claims cannot change. Only successes
+   * are kept; the session behind a token is still looked up (and may be revoked) on every request.
+   */
+  private readonly verified = new Map<string, AccessClaims>();
+
   constructor(
     private readonly keys: SigningKeys,
     private readonly jwt: Config['jwt'],
@@ -36,6 +46,20 @@ export class TokenService {
    * needs. The key is ours alone: nothing in the token header (jku, x5u, jwk) is ever followed.
    */
   async verifyAccess(token: string): Promise<AccessClaims> {
+    const known = this.verified.get(token);
+    if (known) {
+      // The checks that depend on the clock, as jwtVerify makes them (exp, maxTokenAge); time only moves on.
+      const now = Math.floor(Date.now() / 1000);
+      if (known.exp > now && now - known.iat <= this.jwt.accessTtl + 60) return { ...known };
+      this.verified.delete(token);
+    }
+    const claims = await this.verifySignedAccess(token);
+    if (this.verified.size >= MAX_VERIFIED) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, claims);
+    return { ...claims };
+  }
+
+  private async verifySignedAccess(token: string): Promise<AccessClaims> {
     const { payload } = await jwtVerify(token, this.keys.publicKey, {
       algorithms: ['EdDSA'],
       typ: TYP,

@@ -10,6 +10,7 @@ import * as schema from './schema';
 import { Listener } from './listener';
 import { statementCounter } from './statements';
 import { instrumentPostgres } from '../metrics/database';
+import { preparingClient } from './prepare';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -37,11 +38,14 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** `loadDataDir` (PGlite only) starts from a dumped data directory instead of an empty one. */
-export type DatabaseOptions = { url?: string; dataDir?: string; max?: number; loadDataDir?: Blob };
+/**
+ * `loadDataDir` (PGlite only) starts from a dumped data directory instead of an empty one.
+ * `prepare` (PostgreSQL only, default true): send statements as named prepared statements.
+ */
+export type DatabaseOptions = { url?: string; dataDir?: string; max?: number; loadDataDir?: Blob; prepare?: boolean };
 
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url ? createPostgres(options.url, options.max ?? 10) : createPglite(options.dataDir, options.loadDataDir);
+  return options.url ? createPostgres(options.url, options.max ?? 10, options.prepare ?? true) : createPglite(options.dataDir, options.loadDataDir);
 }
 
 /**
@@ -53,9 +57,9 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
  */
 export const RECONNECT = { backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 1), connect_timeout: 10 };
 
-function createPostgres(url: string, max: number): Database {
+function createPostgres(url: string, max: number, prepare: boolean): Database {
   const client = instrumentPostgres(postgres(url, { max, ...RECONNECT, onnotice: () => {}, connection: { application_name: 'warden' } }), max);
-  const db = drizzlePostgres({ client, schema, logger: statementCounter }) as unknown as Db;
+  const db = drizzlePostgres({ client: prepare ? preparingClient(client) : client, schema, logger: statementCounter }) as unknown as Db;
   let listener: Listener | undefined;
   return {
     kind: 'postgres',

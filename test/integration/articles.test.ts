@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { withTenantTx } from '../../src/db/tenant-tx';
 import { queryRows } from '../../src/db/rows';
+import { idOf } from '../../src/lib/global-id';
 import { createTestServer, type TestServer } from '../testkit/server';
 
 type Page = { articles: { edges: { node: { id: string; title: string; classification: string; internalNotes: string | null; author: { displayName: string } | null } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } };
@@ -46,6 +47,39 @@ describe('articles: clearance filtering in SQL, audited mutations, statement cou
     const lead = await server.as('lead');
     expect((await lead.request(PAGE, { first: 101 })).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect((await lead.request(PAGE, { after: 'bm90LWEtY3Vyc29y' })).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('gives a list the same texts as the article read alone (a list loads bodies only when asked, for the whole page at once)', async () => {
+    type Texts = { id: string; body: string | null; internalNotes: string | null };
+    const TEXTS = 'query($first: Int) { articles(first: $first) { edges { node { id body internalNotes } } } }';
+    const ONE = 'query($id: ID!) { article(id: $id) { id body internalNotes } }';
+    const DB = 'select id::text as id, body, internal_notes as "internalNotes" from articles';
+    const stored = new Map((await withTenantTx(server.database.db, server.tenantId, (tx) => queryRows<Texts>(tx, sql.raw(DB)))).map((r) => [r.id, r]));
+    let notesShown = 0;
+    for (const user of ['agent', 'lead']) {
+      const client = await server.as(user);
+      const listed = await client.request<{ articles: { edges: { node: Texts }[] } }>(TEXTS, { first: 100 });
+      const nodes = listed.data!.articles.edges.map((e) => e.node);
+      expect(nodes.length).toBeGreaterThan(3);
+      for (const node of nodes) {
+        const alone = await client.request<{ article: Texts }>(ONE, { id: node.id });
+        expect(node).toEqual(alone.data!.article);
+        // What is shown is what is stored: a list's row without the texts never shows as an empty or missing text.
+        const row = stored.get(idOf(node.id, 'Article'))!;
+        if (node.body !== null) expect(node.body).toBe(row.body);
+        if (node.internalNotes !== null) expect(node.internalNotes).toBe(row.internalNotes);
+        if (node.internalNotes !== null) notesShown++;
+      }
+      expect(nodes.some((n) => n.body !== null && n.body.length > 0)).toBe(true);
+      const BODIES = 'query($first: Int) { articles(first: $first) { edges { node { id body } } } }';
+      const withTexts = (await client.request(BODIES, { first: 3 })).extensions?.counters?.statements as number;
+      const doubled = (await client.request(BODIES, { first: 6 })).extensions?.counters?.statements as number;
+      const without = (await client.request('query($first: Int) { articles(first: $first) { edges { node { id title } } } }', { first: 3 })).extensions?.counters?.statements as number;
+      // The page's bodies come in one statement whatever the page size (no statement per row).
+      expect(doubled).toBe(withTexts);
+      expect(withTexts).toBeGreaterThan(without);
+    }
+    expect(notesShown).toBeGreaterThan(0);
   });
 
   it('keeps SQL statements per request constant when the page size doubles', async () => {

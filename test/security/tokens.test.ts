@@ -125,6 +125,14 @@ describe('right key, wrong claims', () => {
     await expectUnauthenticated(`Bearer ${await signedByUs({ accessTtl: -60 })}`);
   });
 
+  it('refuses a token it accepted before once that token has expired', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await craft({ payload: { iat: now, exp: now + 2 } });
+    expect((await meWith(`Bearer ${token}`)).data?.me?.user.email).toBe('agent@acme.test');
+    await new Promise((resolve) => setTimeout(resolve, (now + 2 - Date.now() / 1000) * 1000 + 100));
+    await expectUnauthenticated(`Bearer ${token}`);
+  });
+
   it('refuses a token issued longer ago than the access-token lifetime, even with a later exp', async () => {
     const now = Math.floor(Date.now() / 1000);
     await expectUnauthenticated(`Bearer ${await craft({ payload: { iat: now - 3600, exp: now + 300 } })}`);

@@ -28,15 +28,31 @@ export const articleColumns = {
 
 export type ArticleRow = { [K in keyof typeof articleColumns]: (typeof articles.$inferSelect)[K] };
 
+/** The body, which can be long (up to 100,000 characters) and which a list rarely shows: lists leave it out (articleBodiesByIds loads it). */
+const { body: _body, ...articleListColumns } = articleColumns;
+export { articleListColumns };
+
+/** An article as GraphQL resolves it: a full row, or a list's row without the body. */
+export type ArticleParent = Omit<ArticleRow, 'body'> & Partial<Pick<ArticleRow, 'body'>>;
+
 /** A page of the articles the viewer may read (and that match `filter`); the policy's predicate is part of the query. */
 export async function listArticles(tx: Tx, viewer: Viewer, page: Page, filter?: SQL) {
   const k = keyset(articles, page, and(articleReadPredicate(viewer, articles), filter)!);
-  return tx.select({ ...articleColumns, cursorAt: k.cursorAt }).from(articles).where(k.where).orderBy(...k.orderBy).limit(k.limit);
+  return tx.select({ ...articleListColumns, cursorAt: k.cursorAt }).from(articles).where(k.where).orderBy(...k.orderBy).limit(k.limit);
 }
 
 export async function articlesByIds(tx: Tx, viewer: Viewer, ids: readonly string[]): Promise<ArticleRow[]> {
   if (ids.length === 0) return [];
   return tx.select(articleColumns).from(articles).where(and(articleReadPredicate(viewer, articles), inArray(articles.id, [...ids])));
+}
+
+/** The bodies of the articles the viewer may read, for rows of a list that asks for them. */
+export async function articleBodiesByIds(tx: Tx, viewer: Viewer, ids: readonly string[]) {
+  if (ids.length === 0) return [];
+  return tx
+    .select({ id: articles.id, body: articles.body })
+    .from(articles)
+    .where(and(articleReadPredicate(viewer, articles), inArray(articles.id, [...ids])));
 }
 
 /** The article for a change, locked until the request commits, if the viewer may read it. */

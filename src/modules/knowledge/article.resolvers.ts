@@ -38,6 +38,8 @@ export const articleResolvers: Resolvers = {
   },
   Article: {
     id: (a) => toGlobalId('Article', a.id),
+    // A list's rows come without the body; the first body asked for loads the page's bodies together.
+    body: async (a, _, ctx) => (a.body !== undefined ? a.body : ((await ctx.loaders.articleBody.load(a.id))?.body ?? null)),
     internalNotes: (a) => a.internalNotes,
     author: (a, _, ctx) => load(a.authorId, ctx.loaders.user),
     space: (a, _, ctx) => load(a.spaceId, ctx.loaders.space),

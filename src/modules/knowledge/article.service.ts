@@ -8,7 +8,7 @@ import type { RequestContext } from '../../server/context';
 import { auditedMutation } from '../mutation';
 import { articleFilterSql } from './article-filter';
 import { checkClearance, changedFields, stateOf, tagNames, type ArticleState } from './article.input';
-import { articleForUpdate, insertArticle, listArticles, searchColumns, updateArticle, type ArticleRow } from './article.repo';
+import { articleForUpdate, insertArticle, listArticles, searchColumns, updateArticle, type ArticleParent, type ArticleRow } from './article.repo';
 import { parseArticleFilter, type ArticleFilterInput } from './filter.service';
 import { resolvePlacement, type PlacementInput } from './placement';
 import { searchDocument } from './search-text';
@@ -26,7 +26,7 @@ export async function articlePage(ctx: RequestContext, args: { first?: number | 
 }
 
 /** The article, or null when it does not exist, is in another tenant, or the viewer may not read it. */
-export async function articleById(ctx: RequestContext, id: string): Promise<ArticleRow | null> {
+export async function articleById(ctx: RequestContext, id: string): Promise<ArticleParent | null> {
   return (await ctx.loaders.article.load(id)) ?? null;
 }
 

@@ -6,7 +6,7 @@ import type { Viewer } from '../../authz/viewer';
 import type { Page } from '../../lib/pagination';
 import { groupLoader, pageLoader, rowLoader, type LoaderContext } from '../../server/tenant-loaders';
 import { keysetPages } from '../keyset';
-import { articleColumns, articlesByIds, type ArticleRow } from './article.repo';
+import { articleBodiesByIds, articleListColumns, articlesByIds, type ArticleParent } from './article.repo';
 import { attachmentsByIds, attachmentsOfArticles, relatedOfArticles } from './links.repo';
 import { categoriesByIds, childCategories, rootCategories, spacesByIds, type CategoryRow } from './structure.repo';
 import { tagsByIds, tagsOfArticles } from './tag.repo';
@@ -14,12 +14,12 @@ import { latestVersions, versionPages, versionsByIds } from './version.repo';
 
 /** A page of the readable articles filed in each category, newest first, in one statement. */
 function articlePagesOfCategories(tx: Tx, viewer: Viewer, categoryIds: readonly string[], page: Page) {
-  return keysetPages<ArticleRow>(tx, {
+  return keysetPages<ArticleParent>(tx, {
     parent: categories,
     parentId: categories.id,
     parentIds: categoryIds,
     child: articles,
-    childColumns: articleColumns,
+    childColumns: articleListColumns,
     childWhere: and(eq(articles.tenantId, categories.tenantId), eq(articles.categoryId, categories.id), articleReadPredicate(viewer, articles))!,
     page,
   });
@@ -27,13 +27,14 @@ function articlePagesOfCategories(tx: Tx, viewer: Viewer, categoryIds: readonly 
 
 /** Per-request loaders of the knowledge base: every relation of Article, Space and Category. */
 export function knowledgeLoaders(ctx: LoaderContext) {
-  const article = rowLoader(ctx, articlesByIds, (r) => r.id);
+  const article = rowLoader<ArticleParent>(ctx, articlesByIds, (r) => r.id);
   const articleVersion = rowLoader(ctx, versionsByIds, (r) => r.id);
   const category = rowLoader(ctx, categoriesByIds, (r) => r.id);
-  const primeArticles = (rows: ArticleRow[]) => rows.forEach((r) => article.prime(r.id, r));
+  const primeArticles = (rows: ArticleParent[]) => rows.forEach((r) => article.prime(r.id, r));
   const primeCategories = (rows: CategoryRow[]) => rows.forEach((r) => category.prime(r.id, r));
   return {
     article,
+    articleBody: rowLoader(ctx, articleBodiesByIds, (r) => r.id),
     articleVersion,
     category,
     space: rowLoader(ctx, spacesByIds, (r) => r.id),
