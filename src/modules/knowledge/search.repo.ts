@@ -4,6 +4,7 @@ import { selectList } from '../../db/lateral';
 import { queryRows } from '../../db/rows';
 import { articles } from '../../db/schema';
 import { articleReadPredicate } from '../../authz/predicates';
+import { stepUpPassedSql, type StepUp } from '../../authz/step-up';
 import type { Viewer } from '../../authz/viewer';
 import { articleColumns, type ArticleRow } from './article.repo';
 import { MARK_END, MARK_START } from './search-text';
@@ -24,6 +25,13 @@ const tsq = (tsquery: string) => sql`to_tsquery('simple', ${tsquery})`;
  * undefined means every article's body.
  */
 export type ViewerSearch = { tsquery: string; withoutBody: string; bodyReadable: SQL | undefined };
+
+/** The search this viewer may run: the body's step-up (the schema's, passed in) decides where body words count. */
+export const viewerSearch = (viewer: Viewer, tsquery: string, withoutBody: string, bodyStepUp: StepUp | undefined): ViewerSearch => ({
+  tsquery,
+  withoutBody,
+  bodyReadable: bodyStepUp ? stepUpPassedSql(viewer, bodyStepUp, articles.classification) : undefined,
+});
 
 /** Matches the viewer may read, on words the viewer may read: the policy's predicate is inside every search statement. */
 function matches(viewer: Viewer, q: ViewerSearch, filter: SQL | undefined) {

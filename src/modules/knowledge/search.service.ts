@@ -6,9 +6,8 @@ import type { RequestContext } from '../../server/context';
 import { articleFilterSql } from './article-filter';
 import type { ArticleRow } from './article.repo';
 import { parseArticleFilter, type ArticleFilterInput } from './filter.service';
-import { articles } from '../../db/schema';
-import { stepUpPassedSql, type StepUp } from '../../authz/step-up';
-import { searchPage, searchSummary, type SearchFacets, type ViewerSearch } from './search.repo';
+import type { StepUp } from '../../authz/step-up';
+import { searchPage, searchSummary, viewerSearch, type SearchFacets } from './search.repo';
 import { parseSearchQuery, snippetHtml } from './search-text';
 
 export type SearchConnection = {
@@ -51,7 +50,7 @@ export async function searchArticles(
   if (!tsquery || !withoutBody) return empty();
 
   // The body's own step-up decides where the body may be matched, ranked and quoted (a snippet is derived from it).
-  const q: ViewerSearch = { tsquery, withoutBody, bodyReadable: bodyStepUp ? stepUpPassedSql(viewer, bodyStepUp, articles.classification) : undefined };
+  const q = viewerSearch(viewer, tsquery, withoutBody, bodyStepUp);
   const where = articleFilterSql(filter);
   const rows = await ctx.withTx((tx) => searchPage(tx, viewer, q, where, { limit, after }));
   const hits = rows.slice(0, limit);
