@@ -29,7 +29,7 @@ import type { Services } from './server/services';
  */
 export async function createServices(config: Config): Promise<Services & { close(): Promise<void> }> {
   const masterKeys = loadMasterKeys(config);
-  const database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir, prepare: config.databasePrepare });
+  const database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir, prepare: config.databasePrepare, listenHeartbeatMs: config.listenHeartbeatMs });
   try {
     await migrate(database);
     await prepareEncryption(database.db, masterKeys, SEALED_TABLES);

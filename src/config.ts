@@ -10,6 +10,7 @@ const schema = z.object({
   DATABASE_URL: z.string().url().optional(),
   /** Named prepared statements on PostgreSQL; false behind a transaction-pooling PgBouncer older than 1.21. */
   WARDEN_DB_PREPARE: z.enum(['true', 'false']).default('true'),
+  WARDEN_LISTEN_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   WARDEN_DATA_DIR: z.string().default('./data'),
   /** Ed25519 private key (PKCS#8 PEM) that signs access tokens. Required in production. */
   WARDEN_JWT_PRIVATE_KEY: z.string().optional(),
@@ -77,6 +78,8 @@ export type Config = {
   databaseUrl: string | undefined;
   /** Send statements as named prepared statements (PostgreSQL only). */
   databasePrepare: boolean;
+  /** PostgreSQL: how often the LISTEN connection must answer `select 1` (and within how long). */
+  listenHeartbeatMs: number;
   dataDir: string;
   jwt: { privateKeyPem: string | undefined; issuer: string; audience: string; accessTtl: number; refreshTtl: number };
   /** Master keys, decoded: `current` wraps new data keys, `previous` only unwrap (see src/crypto/master-key.ts). */
@@ -138,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     databasePrepare: e.WARDEN_DB_PREPARE === 'true',
+    listenHeartbeatMs: e.WARDEN_LISTEN_HEARTBEAT_MS,
     dataDir: e.WARDEN_DATA_DIR,
     jwt: {
       privateKeyPem: e.WARDEN_JWT_PRIVATE_KEY,
