@@ -139,6 +139,12 @@ describePg('database faults, Warden as a process on PostgreSQL', () => {
     const during = await call(w.url, admin.token!, READ);
     expect(during).toMatchObject({ kind: 'unavailable', status: 503, retryAfter: '2' });
     expect(await call(w.url, admin.token!, CREATE_TEAM, { n: `${run}-refused` })).toMatchObject({ kind: 'unavailable', status: 503 });
+    // With a key too: the key cannot be looked up, which is the same 503 (it was a 500).
+    expect(await call(w.url, admin.token!, CREATE_TEAM, { n: `${run}-refused-keyed` }, { 'idempotency-key': randomBytes(8).toString('hex') })).toMatchObject({
+      kind: 'unavailable',
+      status: 503,
+      retryAfter: '2',
+    });
     // Committed elsewhere while this instance hears nothing: a revocation and an audit event.
     await su`update sessions set revoked_at = now(), revoked_reason = 'test' where id = ${sessionOf(watcher.token!)}`;
     const marker = randomBytes(4).toString('hex');

@@ -6,12 +6,12 @@ import type { GraphQLClient } from './client';
 export type Outcome = { kind: 'ok'; name?: string } | { kind: 'unavailable' } | { kind: 'bad'; detail: string } | { kind: 'unanswered'; detail: string };
 
 /** One GraphQL POST, classified: success, an honest 503, or anything else (a defect). */
-export async function call(url: string, token: string, query: string, variables?: Record<string, unknown>): Promise<Outcome & { status?: number; retryAfter?: string | null }> {
+export async function call(url: string, token: string, query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Outcome & { status?: number; retryAfter?: string | null }> {
   let res: Response;
   try {
     res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
       body: JSON.stringify({ query, variables }),
       signal: AbortSignal.timeout(15_000),
     });
