@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import postgres from 'postgres';
+import WebSocket from 'ws';
 import { sql } from 'drizzle-orm';
 import { createDatabase, type Database } from '../../src/db/client';
 import { migrate, migrationStatus } from '../../src/db/migrate';
@@ -91,6 +92,13 @@ describe('a server whose database is behind its migrations', () => {
       expect(res.headers.get('retry-after')).toBe('5');
       expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
       expect((await httpGet(`${base}/healthz`)).status).toBe(200);
+      const upgrade = await new Promise<number | undefined>((resolve) => {
+        const socket = new WebSocket(`${base.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+        socket.on('unexpected-response', (_req, res) => resolve(res.statusCode));
+        socket.on('open', () => resolve(undefined));
+        socket.on('error', () => {});
+      });
+      expect(upgrade).toBe(503);
       expect(started).toBe(false);
 
       await migrate(await fresh.open());
@@ -104,7 +112,7 @@ describe('a server whose database is behind its migrations', () => {
     }
   });
 
-  it('returns at once, serving nothing, when the database is up to date', async () => {
+  it('returns at once, serving nothing, when the database is up to date or ahead (a newer version migrated it)', async () => {
     const fresh = await freshDatabase();
     const lines: string[] = [];
     setLogSink((_level, line) => lines.push(line));
@@ -112,8 +120,12 @@ describe('a server whose database is behind its migrations', () => {
       const database = await fresh.open();
       await migrate(database);
       await untilMigrated(database, { port: 0, host: '127.0.0.1' });
-      expect(lines).toEqual([]);
       expect(await migrate(database)).toEqual({ applied: 0 });
+      await database.rows(sql`insert into drizzle.__drizzle_migrations (hash, created_at) values ('from a newer version', ${Date.now() + 86_400_000})`);
+      const { expected } = await migrationStatus(database);
+      expect(await migrationStatus(database)).toEqual({ expected, applied: expected + 1 });
+      await untilMigrated(database, { port: 0, host: '127.0.0.1' });
+      expect(lines).toEqual([]);
     } finally {
       setLogSink();
       await fresh.drop();
