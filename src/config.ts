@@ -12,6 +12,8 @@ const schema = z.object({
   WARDEN_DB_PREPARE: z.enum(['true', 'false']).default('true'),
   WARDEN_LISTEN_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   WARDEN_DATA_DIR: z.string().default('./data'),
+  /** Apply pending migrations at start. Default: true, except on PostgreSQL with NODE_ENV=production (run `db:migrate` instead). */
+  WARDEN_MIGRATE: z.enum(['true', 'false']).optional(),
   /** Ed25519 private key (PKCS#8 PEM) that signs access tokens. Required in production. */
   WARDEN_JWT_PRIVATE_KEY: z.string().optional(),
   WARDEN_JWT_ISSUER: z.string().default('urn:warden'),
@@ -81,6 +83,11 @@ export type Config = {
   /** PostgreSQL: how often the LISTEN connection must answer `select 1` (and within how long). */
   listenHeartbeatMs: number;
   dataDir: string;
+  /**
+   * Apply pending migrations at start (under an advisory lock). When false, a database behind this
+   * version's migrations is not served: /readyz and /graphql answer 503 until they are applied.
+   */
+  migrate: boolean;
   jwt: { privateKeyPem: string | undefined; issuer: string; audience: string; accessTtl: number; refreshTtl: number };
   /** Master keys, decoded: `current` wraps new data keys, `previous` only unwrap (see src/crypto/master-key.ts). */
   masterKey: { current: Buffer | undefined; previous: Buffer[] };
@@ -143,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePrepare: e.WARDEN_DB_PREPARE === 'true',
     listenHeartbeatMs: e.WARDEN_LISTEN_HEARTBEAT_MS,
     dataDir: e.WARDEN_DATA_DIR,
+    migrate: e.WARDEN_MIGRATE ? e.WARDEN_MIGRATE === 'true' : !(e.DATABASE_URL && e.NODE_ENV === 'production'),
     jwt: {
       privateKeyPem: e.WARDEN_JWT_PRIVATE_KEY,
       issuer: e.WARDEN_JWT_ISSUER,
