@@ -54,6 +54,8 @@ const schema = z.object({
   WARDEN_AUDIT_ARCHIVE_DIR: z.string().optional(),
   WARDEN_AUDIT_RETENTION_INTERVAL: z.coerce.number().int().min(60).default(3600),
   WARDEN_REVIEW_SWEEP_INTERVAL: z.coerce.number().int().min(1).default(60),
+  /** GraphiQL at GET /graphql in a browser: on unless NODE_ENV=production; `true` or `false` decides. */
+  WARDEN_GRAPHIQL: z.enum(['true', 'false']).optional(),
   /** Browser origins (comma-separated `scheme://host[:port]`) allowed besides the server's own host. */
   WARDEN_ALLOWED_ORIGINS: z
     .string()
@@ -117,6 +119,8 @@ export type Config = {
   };
   /** Seconds between runs of the access-review due-date rule. */
   reviewSweepInterval: number;
+  /** Serve GraphiQL (from local assets) to browsers at GET /graphql; otherwise a short page about the endpoint. */
+  graphiql: boolean;
   /**
    * Cross-origin browser callers allowed on /graphql (HTTP and WebSocket): `origins` exactly, and any
    * loopback origin when `loopback` (the development and test default). The server's own host always is.
@@ -199,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retentionInterval: e.WARDEN_AUDIT_RETENTION_INTERVAL,
     },
     reviewSweepInterval: e.WARDEN_REVIEW_SWEEP_INTERVAL,
+    graphiql: e.WARDEN_GRAPHIQL === undefined ? e.NODE_ENV !== 'production' : e.WARDEN_GRAPHIQL === 'true',
     allowedOrigins: e.WARDEN_ALLOWED_ORIGINS
       ? { origins: e.WARDEN_ALLOWED_ORIGINS.map((o) => new URL(o).origin), loopback: false }
       : { origins: [], loopback: e.NODE_ENV !== 'production' },

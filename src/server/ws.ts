@@ -93,7 +93,7 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, s
         }
         const unstorable = unstorableTextError(document, payload.variables);
         if (unstorable) return [unstorable];
-        const { claims, failure } = await verifyBearer(services, ctx.connectionParams?.authorization);
+        const { claims, failure } = await verifyBearer(services, authorizationParam(ctx.connectionParams));
         const req = ctx.extra.request;
         if (claims && !authenticated.has(ctx.extra.socket)) {
           authenticated.set(ctx.extra.socket, claims);
@@ -137,4 +137,15 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, s
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/**
+ * The `authorization` connection parameter, its name in any case: GraphiQL sends its headers editor's
+ * content as connection parameters, where users write `Authorization` as they would the HTTP header.
+ */
+function authorizationParam(params: Record<string, unknown> | undefined): unknown {
+  if (!params) return undefined;
+  if ('authorization' in params) return params.authorization;
+  const name = Object.keys(params).find((k) => k.toLowerCase() === 'authorization');
+  return name === undefined ? undefined : params[name];
 }
