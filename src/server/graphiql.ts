@@ -7,18 +7,21 @@ import type { Config } from '../config';
 /** URL path of GraphiQL's scripts, styles and fonts (ruru ships them inside its package: no CDN). */
 export const GRAPHIQL_ASSETS = '/graphiql/';
 
-const DEMO_HELP = `# Warden's GraphiQL. Everything on this page is served by this server: nothing comes from the internet.
+const DEMO_HELP = `# Warden's GraphiQL: served by this server, nothing from the internet.
 #
-# 1. Sign in: run SignIn below (Ctrl-Enter, or the run button) as a demo user: admin, lead, agent,
-#    sales or analyst @acme.test, password warden-demo.
-# 2. Copy the accessToken and open "Headers" (below this editor):
-#      {"authorization": "Bearer <accessToken>"}
-#    Access tokens last 15 minutes; refreshSession(refreshToken:) gives new ones.
-# 3. Run Me, or any operation. Subscriptions (auditEvents, securityAlerts: analyst) run over
-#    graphql-ws on this same path, with the same header.
+# 1. Sign in: run SignIn (the run button, or Ctrl-Enter inside it).
+#    Demo users: admin, lead, agent, sales, analyst @acme.test,
+#    password warden-demo (change the e-mail below).
+# 2. Copy the accessToken into Headers (below this editor):
+#      {"Authorization": "Bearer <accessToken>"}
+#    Access tokens last 15 minutes: run SignIn again, or
+#    refreshSession(refreshToken:).
+# 3. Run Me, or any operation. Subscriptions (auditEvents and
+#    securityAlerts, as the analyst) run over graphql-ws on this
+#    same path, with the same header.
 
 mutation SignIn {
-  login(input: { tenant: "acme", email: "agent@acme.test", password: "warden-demo" }) {
+  login(input: {tenant: "acme", email: "agent@acme.test", password: "warden-demo"}) {
     accessToken
     refreshToken
     expiresIn
@@ -34,15 +37,19 @@ subscription AuditEvents {
 }
 `;
 
-const PRODUCTION_HELP = `# Warden's GraphiQL. Everything on this page is served by this server: nothing comes from the internet.
+const PRODUCTION_HELP = `# Warden's GraphiQL: served by this server, nothing from the internet.
+# The schema is not introspectable in production: no docs, no completion.
 #
-# 1. Sign in: run SignIn below with your tenant, e-mail and password (SSO users: use your token).
-# 2. Copy the accessToken and open "Headers" (below this editor):
-#      {"authorization": "Bearer <accessToken>"}
-# 3. Run Me, or any operation. Subscriptions run over graphql-ws on this same path, with the same header.
+# 1. Sign in: run SignIn with your tenant, e-mail and password in
+#    Variables (below): {"tenant": "...", "email": "...", "password": "..."}
+#    Single sign-on users: beginSso, then completeSso, give the token.
+# 2. Copy the accessToken into Headers (below this editor):
+#      {"Authorization": "Bearer <accessToken>"}
+# 3. Run Me, or any operation. Subscriptions run over graphql-ws on
+#    this same path, with the same header.
 
 mutation SignIn($tenant: String!, $email: String!, $password: String!) {
-  login(input: { tenant: $tenant, email: $email, password: $password }) {
+  login(input: {tenant: $tenant, email: $email, password: $password}) {
     accessToken
     expiresIn
   }

@@ -74,9 +74,9 @@ describeBrowser(fs.existsSync(CHROMIUM) ? 'GraphiQL in headless Chromium' : `Gra
   }
   /** Until the response panel matches `pattern`; its text then. */
   async function shows(page: Page, pattern: RegExp): Promise<string> {
-    const text = () => document.querySelector('.graphiql-response')?.textContent ?? '';
-    await page.waitForFunction(([p, f]) => new RegExp(p, f).test(document.querySelector('.graphiql-response')?.textContent ?? ''), [pattern.source, pattern.flags] as const, { timeout: 20_000 });
-    return page.evaluate(text);
+    const panel = page.locator('.graphiql-response', { hasText: pattern });
+    await panel.waitFor({ timeout: 20_000 });
+    return (await panel.textContent()) ?? '';
   }
 
   it('loads with no request elsewhere, signs in, queries and subscribes as a demo user', async () => {

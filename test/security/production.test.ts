@@ -97,4 +97,19 @@ describe('production over WebSocket', () => {
   });
 });
 
+describe('production in a browser', () => {
+  const origin = () => new URL(server.url).origin;
+  it('answers GET /graphql with a short page about the endpoint: no GraphiQL, no script, nothing from elsewhere', async () => {
+    const res = await fetch(server.url, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+    const html = await res.text();
+    expect(html).toContain('WARDEN_GRAPHIQL=true');
+    expect(html).toMatch(/POST/);
+    expect(html).not.toMatch(/<script|<link|src=|https?:\/\//i);
+    expect((await fetch(`${origin()}/graphiql/ruru.js`)).status).toBe(404);
+  });
+});
+
 const ME = '{ me { user { email } } }';

@@ -80,3 +80,18 @@ describe('migrations at start', () => {
     expect(() => loadConfig({ WARDEN_MIGRATE: 'yes' })).toThrow(/WARDEN_MIGRATE/);
   });
 });
+
+describe('GraphiQL configuration', () => {
+  const production = { NODE_ENV: 'production', WARDEN_JWT_PRIVATE_KEY: 'pem', WARDEN_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') };
+  it('is on outside production and off in production unless WARDEN_GRAPHIQL says otherwise', () => {
+    expect(loadConfig({}).graphiql).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test' }).graphiql).toBe(true);
+    expect(loadConfig({ WARDEN_GRAPHIQL: 'false' }).graphiql).toBe(false);
+    expect(loadConfig(production).graphiql).toBe(false);
+    expect(loadConfig({ ...production, WARDEN_GRAPHIQL: 'true' }).graphiql).toBe(true);
+  });
+
+  it.each(['yes', '1', 'TRUE'])('stops start-up on WARDEN_GRAPHIQL=%s', (value) => {
+    expect(() => loadConfig({ WARDEN_GRAPHIQL: value })).toThrow(/WARDEN_GRAPHIQL/);
+  });
+});
