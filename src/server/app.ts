@@ -13,7 +13,7 @@ import { scimRouter } from '../modules/identity/scim.router';
 import type { RequestContext } from './context';
 import { createDrain } from './drain';
 import { errorOwnerPlugin, formatError, httpErrorHandler } from './errors';
-import { graphiqlRouter } from './graphiql';
+import { graphiql } from './graphiql';
 import { httpContext } from './http-context';
 import { httpLogger } from './http-log';
 import { watchDatabase } from '../metrics/database';
@@ -75,7 +75,7 @@ export async function startApp(services: Services, opts: { port?: number; host?:
       // Every answer depends on who asks: no cache hints. Left on, its per-field hook made Apollo
       // instrument every resolver call (a measurable share of CPU on 100-row pages).
       ApolloServerPluginCacheControlDisabled(),
-      // Browsers get GraphiQL from local assets, or a short page (graphiqlRouter), never a CDN page.
+      // Browsers get GraphiQL from local assets, or a short page (./graphiql), never a CDN page.
       ApolloServerPluginLandingPageDisabled(),
       requestLifecyclePlugin({ exposeCounters: config.env === 'test' }),
       // Text that cannot be stored is refused before a key is reserved for it.
@@ -108,7 +108,7 @@ export async function startApp(services: Services, opts: { port?: number; host?:
   if (config.metrics.token && config.metrics.port === undefined) app.get('/metrics', metricsHandler(config.metrics.token));
   // SCIM 2.0 provisioning (RFC 7644), authenticated by the tenant's SCIM bearer token.
   app.use('/scim/v2', scimRouter(services));
-  app.use(graphiqlRouter(config));
+  app.use(graphiql(config));
   app.use(
     '/graphql',
     ...originGuard(config.allowedOrigins),

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import express, { type Request, type Response } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { ruruHTML, type RuruClientConfig } from 'ruru/server';
 import { serveStatic } from 'ruru/static';
 import type { Config } from '../config';
@@ -119,12 +119,16 @@ const wantsHtml = (req: Request) => req.accepts(['application/graphql-response+j
 /**
  * `GET /graphql` from a browser: GraphiQL (when `config.graphiql`) from assets inside the `ruru`
  * package, or a short page saying what the endpoint is. Every other request goes on to Apollo.
+ * A plain middleware, not an express Router: a Router answers OPTIONS for its GET routes itself,
+ * before the origin guard could refuse a preflight.
  */
-export function graphiqlRouter(config: Config): express.Router {
-  const router = express.Router();
+export function graphiql(config: Config): RequestHandler {
   const page = config.graphiql ? idePage(config) : undefined;
-  router.get('/graphql', (req: Request, res: Response, next) => {
-    if (!wantsHtml(req)) return next();
+  const assets = page ? serveStatic(GRAPHIQL_ASSETS) : undefined;
+  return (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    if (assets && req.path.startsWith(GRAPHIQL_ASSETS)) return assets(req, res, next);
+    if ((req.path !== '/graphql' && req.path !== '/graphql/') || !wantsHtml(req)) return next();
     res.vary('Accept');
     res.set('Cache-Control', 'no-store');
     res.set('X-Content-Type-Options', 'nosniff');
@@ -136,8 +140,5 @@ export function graphiqlRouter(config: Config): express.Router {
     const nonce = randomBytes(16).toString('base64');
     res.set('Content-Security-Policy', ideCsp(nonce));
     res.type('html').send(page(nonce));
-  });
-  // GET (and HEAD) only; a path outside ruru's files falls through to a 404.
-  if (page) router.get(`${GRAPHIQL_ASSETS}*file`, serveStatic(GRAPHIQL_ASSETS));
-  return router;
+  };
 }
