@@ -89,6 +89,8 @@ function idePage(config: Config): (nonce: string) => string {
     endpoint: '/graphql',
     htmlParts: {
       titleTag: '<title>Warden GraphiQL</title>',
+      // No /favicon.ico request (a 404 in the console).
+      metaTags: (original) => `${original}\n<link rel="icon" href="data:," />`,
       configScript: withNonce,
       headerScripts: withNonce,
       bodyScripts: withNonce,
@@ -109,7 +111,7 @@ const OFF_PAGE = `<!DOCTYPE html>
 and a body such as <code>{"query": "{ me { user { email } } }"}</code>, with <code>Authorization: Bearer &lt;accessToken&gt;</code>
 (from the <code>login</code> mutation). Subscriptions use graphql-ws on this same path.</p>
 <p>The in-browser GraphiQL is off on this server (it is on in development; <code>WARDEN_GRAPHIQL=true</code> turns it on).
-The schema is described in the project's README and its <code>schema/</code> folder.</p>
+The schema is published as <code>schema.graphql</code> in the project, and described in its README.</p>
 </body></html>
 `;
 

@@ -7,7 +7,8 @@ import { createTestServer, type TestServer } from '../testkit/server';
  * headless Chromium, with every request elsewhere cut, it signs in a demo user, runs a query and a
  * subscription over graphql-ws with the token from its headers editor.
  */
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's chromium (CI installs it); CHROMIUM_PATH names another build. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HTML = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'; // what Chromium sends on navigation
 
 let server: TestServer;
