@@ -22,6 +22,7 @@ import { SEALED_TABLES } from './modules/crm/customer.pii';
 import { indexUnindexedArticles } from './modules/knowledge/reindex';
 import { startReviewSweeper } from './modules/review/review-due';
 import type { Services } from './server/services';
+import { startTracing } from './tracing/tracer';
 
 /**
  * Build every application-wide service: master keys, database (migrated, data keys checked, plaintext
@@ -29,6 +30,8 @@ import type { Services } from './server/services';
  */
 export async function createServices(config: Config): Promise<Services & { close(): Promise<void> }> {
   const masterKeys = loadMasterKeys(config);
+  // Before the database: its statements are traced only when tracing is registered first.
+  const tracing = startTracing(config);
   const database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir, prepare: config.databasePrepare });
   try {
     await migrate(database);
@@ -69,10 +72,13 @@ export async function createServices(config: Config): Promise<Services & { close
         await sessionBus.stop();
         await auditBus.stop();
         await database.close();
+        // Last: sends the spans still batched.
+        await tracing?.shutdown();
       },
     };
   } catch (err) {
     await database.close().catch(() => {});
+    await tracing?.shutdown().catch(() => {});
     throw err;
   }
 }

@@ -26,6 +26,8 @@ import { verifyBodyEncoding } from './body-encoding';
 import { storableTextPlugin } from './text-input';
 import type { Services } from './services';
 import { attachWebSocket } from './ws';
+import { traceHttp } from '../tracing/http';
+import { tracingPlugins } from '../tracing/graphql-plugin';
 
 export type App = {
   httpServer: http.Server;
@@ -46,7 +48,9 @@ export async function startApp(services: Services, opts: { port?: number; host?:
   const limits = createLimits(config);
   const app = express();
   app.disable('x-powered-by');
-  // First: every later line of the request carries its id, and the response its X-Request-Id.
+  // First: the request's span (when tracing is on) encloses everything else.
+  app.use(traceHttp);
+  // Next: every later line of the request carries its id, and the response its X-Request-Id.
   app.use(httpLogger);
   const httpServer = http.createServer();
   const drain = createDrain(httpServer);
@@ -70,6 +74,7 @@ export async function startApp(services: Services, opts: { port?: number; host?:
       // First: errors are tagged with their request before any other plugin sees them.
       errorOwnerPlugin,
       metricsPlugin(),
+      ...tracingPlugins(),
       ...limits.apollo.plugins,
       // Every answer depends on who asks: no cache hints. Left on, its per-field hook made Apollo
       // instrument every resolver call (a measurable share of CPU on 100-row pages).
