@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { isPermission, type Permission } from './authz/permissions';
 
 /** Environment parsed once into a typed Config. Unknown or malformed values stop start-up. */
 const schema = z.object({
@@ -50,6 +51,14 @@ const schema = z.object({
   /** Warden's own name for OTEL_EXPORTER_OTLP_ENDPOINT (a base URL); wins over it. */
   WARDEN_OTLP_ENDPOINT: z.string().refine(isHttpUrl, 'must be an http(s) URL').optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('warden'),
+  /** Trusted documents: off, allow (unregistered ones run, logged and counted) or require (refused). */
+  WARDEN_TRUSTED_DOCUMENTS: z.enum(['off', 'allow', 'require']).default('off'),
+  /** Under `require`, viewers holding any of these permissions (comma-separated) may still send ad-hoc documents. */
+  WARDEN_TRUSTED_DOCUMENTS_ADHOC_PERMISSIONS: z
+    .string()
+    .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean))
+    .pipe(z.array(z.string().refine(isPermission, 'each entry must be a permission, such as AUDIT_READ')))
+    .optional(),
   /** Ed25519 private key (PKCS#8 PEM) that signs audit checkpoints; defaults to the token key. */
   WARDEN_AUDIT_SIGNING_KEY: z.string().optional(),
   /** Public keys (SPKI PEM, concatenated) of earlier checkpoint keys the verifier still trusts. */
@@ -111,6 +120,11 @@ export type Config = {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Where /metrics is served: its own port, the main port behind `token`, or nowhere (both unset). */
   metrics: { port: number | undefined; token: string | undefined };
+  /**
+   * Registered (trusted) documents: under `require` only they run, except for viewers holding one of
+   * `adhocPermissions`; under `allow` others run and are logged and counted.
+   */
+  trustedDocuments: { mode: 'off' | 'allow' | 'require'; adhocPermissions: Permission[] };
   /** OpenTelemetry traces: the OTLP/HTTP traces URL, or undefined (tracing off, nothing registered). */
   tracing: { endpoint: string | undefined; serviceName: string };
   audit: {
@@ -195,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyKeyTtl: e.WARDEN_IDEMPOTENCY_KEY_TTL,
     logLevel: e.LOG_LEVEL,
     metrics: { port: e.WARDEN_METRICS_PORT, token: e.WARDEN_METRICS_TOKEN },
+    trustedDocuments: { mode: e.WARDEN_TRUSTED_DOCUMENTS, adhocPermissions: (e.WARDEN_TRUSTED_DOCUMENTS_ADHOC_PERMISSIONS ?? []) as Permission[] },
     tracing: { endpoint: tracesEndpoint(e), serviceName: e.OTEL_SERVICE_NAME },
     audit: {
       signingKeyPem: e.WARDEN_AUDIT_SIGNING_KEY,

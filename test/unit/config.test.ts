@@ -63,3 +63,15 @@ describe('metrics configuration', () => {
     expect(() => loadConfig({ WARDEN_METRICS_PORT: 'ninety' })).toThrow(/WARDEN_METRICS_PORT/);
   });
 });
+
+describe('trusted documents configuration', () => {
+  it('is off by default and takes ad-hoc permissions from the catalogue only', () => {
+    expect(loadConfig({}).trustedDocuments).toEqual({ mode: 'off', adhocPermissions: [] });
+    expect(loadConfig({ WARDEN_TRUSTED_DOCUMENTS: 'require', WARDEN_TRUSTED_DOCUMENTS_ADHOC_PERMISSIONS: 'AUDIT_READ, ACCESS_EXPLAIN' }).trustedDocuments).toEqual({
+      mode: 'require',
+      adhocPermissions: ['AUDIT_READ', 'ACCESS_EXPLAIN'],
+    });
+    expect(() => loadConfig({ WARDEN_TRUSTED_DOCUMENTS: 'on' })).toThrow(/WARDEN_TRUSTED_DOCUMENTS/);
+    expect(() => loadConfig({ WARDEN_TRUSTED_DOCUMENTS_ADHOC_PERMISSIONS: 'security_analyst' })).toThrow(/WARDEN_TRUSTED_DOCUMENTS_ADHOC_PERMISSIONS.*must be a permission/);
+  });
+});
