@@ -1,8 +1,11 @@
 import type { Client } from 'graphql-ws';
+import { trustedDocuments } from '../../src/db/schema';
+import { withTenantTx } from '../../src/db/tenant-tx';
 import { setLogLevel, setLogSink } from '../../src/lib/logger';
 import { registry } from '../../src/metrics/registry';
 import { documentHash } from '../../src/modules/trusted-documents/manifest';
 import { registerManifest } from '../../src/modules/trusted-documents/trusted-documents.service';
+import { TrustedDocumentStore, UNKNOWN_TTL_MS } from '../../src/modules/trusted-documents/trusted-documents.store';
 import type { GraphQLClient } from '../testkit/client';
 import { postJson } from '../testkit/http';
 import { createTestServer, type TestServer } from '../testkit/server';
@@ -111,6 +114,34 @@ describe('WARDEN_TRUSTED_DOCUMENTS=require', () => {
     const unknown = await overWs(lead, { query: '', extensions: { persistedQuery: { version: 1, sha256Hash: documentHash('{ nothing }') } } });
     expect(unknown.errors?.[0].extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
     expect((await overWs(analyst, { query: UNREGISTERED })).data).toEqual({ me: { user: { email: 'analyst@acme.test' }, roles: [{ key: 'security_analyst' }] } });
+  });
+});
+
+describe('the registry', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await createTestServer({ seed: false });
+  });
+  afterAll(() => server.stop());
+
+  it('cannot be written by the application role: no request can add a trusted document', async () => {
+    const doc = '{ __typename }';
+    const insert = withTenantTx(server.database.db, null, (tx) => tx.insert(trustedDocuments).values({ hash: documentHash(doc), document: doc }));
+    // drizzle wraps the driver's error: insufficient_privilege (42501) is its cause.
+    await expect(insert).rejects.toMatchObject({ cause: expect.objectContaining({ code: '42501' }) });
+    await expect(registerManifest(server.database.db, manifest(doc), 'operator')).resolves.toEqual({ entries: 1, added: 1 });
+  });
+
+  it('sees a document registered after it was asked for once the unknown answer expires', async () => {
+    let clock = 1_000_000;
+    const store = new TrustedDocumentStore(server.database, () => clock);
+    const doc = 'query Later { __typename }';
+    expect(await store.get(documentHash(doc))).toBeUndefined();
+    await registerManifest(server.database.db, manifest(doc), null);
+    clock += UNKNOWN_TTL_MS - 1;
+    expect(await store.get(documentHash(doc))).toBeUndefined();
+    clock += 2;
+    expect(await store.get(documentHash(doc))).toBe(doc);
   });
 });
 

@@ -12,18 +12,21 @@ export class TrustedDocumentStore {
   private readonly known = new Map<string, string>();
   private readonly unknown = new Map<string, number>();
 
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async get(hash: string): Promise<string | undefined> {
     const hit = this.known.get(hash);
     if (hit !== undefined) return hit;
     const until = this.unknown.get(hash);
-    if (until !== undefined && until > Date.now()) return undefined;
+    if (until !== undefined && until > this.now()) return undefined;
     const document = await withTenantTx(this.database.db, null, (tx) => findTrustedDocument(tx, hash));
     const cache = document === undefined ? this.unknown : this.known;
     // Bounded: a flood of random hashes empties the cache rather than growing it.
     if (cache.size >= MAX_CACHED) cache.clear();
-    if (document === undefined) this.unknown.set(hash, Date.now() + UNKNOWN_TTL_MS);
+    if (document === undefined) this.unknown.set(hash, this.now() + UNKNOWN_TTL_MS);
     else this.known.set(hash, document);
     return document;
   }
