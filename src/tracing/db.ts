@@ -7,13 +7,15 @@ const operationOf = (text: string): string => /^\s*\(?\s*([a-z]+)/i.exec(text)?.
 
 /**
  * A CLIENT span for one SQL statement, a child of the GraphQL phase running (or of the current span),
- * or undefined when tracing is off. The text is recorded as sent: drizzle sends values as bind
+ * or undefined when tracing is off or no span is current: background jobs (detection, sweepers,
+ * LISTEN) would otherwise fill the collector with one-statement traces. The text is recorded as sent: drizzle sends values as bind
  * parameters (`$1`), and parameters are never recorded, so no personal data reaches the trace.
  */
 export function traceQuery(text: string): ((err?: unknown) => void) | undefined {
   const tracer = activeTracer();
   if (!tracer) return undefined;
   const request = currentRequestTrace();
+  if (!request?.phase && !trace.getSpan(context.active())) return undefined;
   const parent = request?.phase ? trace.setSpan(context.active(), request.phase) : context.active();
   const operation = operationOf(text);
   const span = tracer.startSpan(

@@ -95,6 +95,7 @@ describe('WARDEN_TRUSTED_DOCUMENTS=require', () => {
     const withText = await postJson(server.url, { query: UNREGISTERED, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }, { authorization: `Bearer ${lead.token}` });
     expect(withText.json.errors[0].extensions.code).toBe('TRUSTED_DOCUMENT_REQUIRED');
     const byHash = await postJson(server.url, { extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }, { authorization: `Bearer ${analyst.token}` });
+    expect(byHash.status).toBe(200);
     expect(byHash.json.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
     const mismatch = await postJson(server.url, { query: ME, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } });
     expect(mismatch.status).toBe(400);

@@ -39,26 +39,34 @@ describe('with an OTLP endpoint', () => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString('latin1')));
       req.on('end', () => {
-        bodies.push(`${req.method} ${req.url} ${body}`);
+        bodies.push(`${req.method} ${req.url} ${req.headers.authorization} ${body}`);
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       });
     });
     await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
     const { port } = collector.address() as AddressInfo;
+    // The exporter reads the standard header variable itself (a collector's token).
+    process.env.OTEL_EXPORTER_OTLP_HEADERS = 'authorization=Bearer collector-token';
     const tracing = startTracing(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_SERVICE_NAME: 'warden-under-test' }))!;
     try {
       expect(activeTracer()).toBeDefined();
-      const end = traceQuery('select id from articles where tenant_id = $1')!;
-      end();
+      // Outside any span (a background job): no statement span.
+      expect(traceQuery('select 1')).toBeUndefined();
+      activeTracer()!.startActiveSpan('job', (span) => {
+        traceQuery('select id from articles where tenant_id = $1')!();
+        span.end();
+      });
     } finally {
       // Shutdown flushes the batch.
       await tracing.shutdown();
       collector.close();
+      delete process.env.OTEL_EXPORTER_OTLP_HEADERS;
     }
     expect(bodies).toHaveLength(1);
-    expect(bodies[0]).toMatch(/^POST \/v1\/traces /);
+    expect(bodies[0]).toMatch(/^POST \/v1\/traces Bearer collector-token /);
     expect(bodies[0]).toContain('select id from articles where tenant_id = $1');
     expect(bodies[0]).toContain('warden-under-test');
+    expect(bodies[0]).not.toContain('select 1');
     expect(activeTracer()).toBeUndefined();
   });
 });
