@@ -7,7 +7,7 @@ import { documentHash } from '../../src/modules/trusted-documents/manifest';
 import { registerManifest } from '../../src/modules/trusted-documents/trusted-documents.service';
 import { TrustedDocumentStore, UNKNOWN_TTL_MS } from '../../src/modules/trusted-documents/trusted-documents.store';
 import type { GraphQLClient } from '../testkit/client';
-import { postJson } from '../testkit/http';
+import { getQuery, postJson } from '../testkit/http';
 import { createTestServer, type TestServer } from '../testkit/server';
 
 /**
@@ -64,6 +64,9 @@ describe('WARDEN_TRUSTED_DOCUMENTS=require', () => {
     expect(byHash.json.data).toEqual({ me: { user: { email: 'lead@acme.test' } } });
     const byId = await postJson(server.url, { documentId: `sha256:${hash}` }, auth);
     expect(byId.json.data).toEqual({ me: { user: { email: 'lead@acme.test' } } });
+    // GET, as Apollo Client's persisted-query link sends queries (a preflight header for CSRF prevention).
+    const byGet = await getQuery(server.url, { extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash: hash } }) }, { ...auth, 'apollo-require-preflight': 'true' });
+    expect(byGet.json.data).toEqual({ me: { user: { email: 'lead@acme.test' } } });
   });
 
   it('refuses an unregistered document with TRUSTED_DOCUMENT_REQUIRED (403), signed in or not', async () => {

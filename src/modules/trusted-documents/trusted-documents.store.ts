@@ -30,20 +30,6 @@ export class TrustedDocumentStore {
     else this.known.set(hash, document);
     return document;
   }
-
-  /**
-   * Apollo Server's persisted-query cache, backed by the registry: `extensions.persistedQuery.sha256Hash`
-   * finds a registered document, and a client sending a hash with its text does not register it
-   * (Apollo's automatic persisted queries would let any client add documents).
-   */
-  apolloCache() {
-    return {
-      // Apollo prefixes its keys (`apq:<hash>`).
-      get: (key: string) => this.get(key.slice(key.lastIndexOf(':') + 1)),
-      set: async () => {},
-      delete: async () => false,
-    };
-  }
 }
 
 const stores = new WeakMap<Database, TrustedDocumentStore>();
