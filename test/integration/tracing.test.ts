@@ -82,6 +82,16 @@ it('records neither variables nor SQL parameters: a sign-in leaves no e-mail or 
   expect(parentOf(spans.find((s) => s.name === 'POST /graphql')!)).toBeUndefined();
 });
 
+it('names other routes without the ids in their paths (SCIM)', async () => {
+  memory.reset();
+  const id = '3f1e6f0a-7d3c-4a55-9a51-8a4c3b2f1e00';
+  await fetch(server.url.replace(/\/graphql$/, `/scim/v2/Users/${id}`));
+  const http = (await traceOf(undefined, (s) => s.name === 'GET /scim/v2/*')).find((s) => s.name === 'GET /scim/v2/*')!;
+  expect(http.attributes['http.route']).toBe('/scim/v2/*');
+  expect(http.attributes['http.response.status_code']).toBe(401);
+  expect(attributeValues([http]).join(' ')).not.toContain(id);
+});
+
 it('ignores a malformed traceparent and starts a new trace', async () => {
   memory.reset();
   const r = await server.client().request('{ __typename }', undefined, { traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' });
