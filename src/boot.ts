@@ -23,6 +23,7 @@ import { SEALED_TABLES } from './modules/crm/customer.pii';
 import { indexUnindexedArticles } from './modules/knowledge/reindex';
 import { startReviewSweeper } from './modules/review/review-due';
 import type { Services } from './server/services';
+import { startTracing } from './tracing/tracer';
 
 /**
  * Build every application-wide service: master keys, database (migrated or waited for, data keys checked, plaintext
@@ -30,6 +31,8 @@ import type { Services } from './server/services';
  */
 export async function createServices(config: Config): Promise<Services & { close(): Promise<void> }> {
   const masterKeys = loadMasterKeys(config);
+  // Before the database: its statements are traced only when tracing is registered first.
+  const tracing = startTracing(config);
   const database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir, prepare: config.databasePrepare, listenHeartbeatMs: config.listenHeartbeatMs });
   try {
     // WARDEN_MIGRATE=false: a database behind this version is not served until `db:migrate` has run.
@@ -72,10 +75,13 @@ export async function createServices(config: Config): Promise<Services & { close
         await sessionBus.stop();
         await auditBus.stop();
         await database.close();
+        // Last: sends the spans still batched.
+        await tracing?.shutdown();
       },
     };
   } catch (err) {
     await database.close().catch(() => {});
+    await tracing?.shutdown().catch(() => {});
     throw err;
   }
 }

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { isPermission, type Permission } from './authz/permissions';
 
 /** Environment parsed once into a typed Config. Unknown or malformed values stop start-up. */
 const schema = z.object({
@@ -46,6 +47,21 @@ const schema = z.object({
   WARDEN_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Bearer token for /metrics; without WARDEN_METRICS_PORT, /metrics is served on the main port behind it. */
   WARDEN_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** OTLP/HTTP collector: base URL (`/v1/traces` is appended), as the OpenTelemetry SDKs read it. Unset: no tracing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().refine(isHttpUrl, 'must be an http(s) URL').optional(),
+  /** OTLP/HTTP traces endpoint, used as given (wins over OTEL_EXPORTER_OTLP_ENDPOINT). */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().refine(isHttpUrl, 'must be an http(s) URL').optional(),
+  /** Warden's own name for OTEL_EXPORTER_OTLP_ENDPOINT (a base URL); wins over it. */
+  WARDEN_OTLP_ENDPOINT: z.string().refine(isHttpUrl, 'must be an http(s) URL').optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('warden'),
+  /** Trusted documents: off, allow (unregistered ones run, logged and counted) or require (refused). */
+  WARDEN_TRUSTED_DOCUMENTS: z.enum(['off', 'allow', 'require']).default('off'),
+  /** Under `require`, viewers holding any of these permissions (comma-separated) may still send ad-hoc documents. */
+  WARDEN_TRUSTED_DOCUMENTS_ADHOC_PERMISSIONS: z
+    .string()
+    .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean))
+    .pipe(z.array(z.string().refine(isPermission, 'each entry must be a permission, such as AUDIT_READ')))
+    .optional(),
   /** Ed25519 private key (PKCS#8 PEM) that signs audit checkpoints; defaults to the token key. */
   WARDEN_AUDIT_SIGNING_KEY: z.string().optional(),
   /** Public keys (SPKI PEM, concatenated) of earlier checkpoint keys the verifier still trusts. */
@@ -63,6 +79,15 @@ const schema = z.object({
     .pipe(z.array(z.string().refine(isOrigin, 'each entry must be an origin: http(s)://host[:port], no path, no wildcard')))
     .optional(),
 });
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return u.protocol === 'https:' || u.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
 
 /** `https://app.example.com` or `http://localhost:5173`, exactly as a browser sends it in `Origin`. */
 function isOrigin(value: string): boolean {
@@ -107,6 +132,13 @@ export type Config = {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Where /metrics is served: its own port, the main port behind `token`, or nowhere (both unset). */
   metrics: { port: number | undefined; token: string | undefined };
+  /**
+   * Registered (trusted) documents: under `require` only they run, except for viewers holding one of
+   * `adhocPermissions`; under `allow` others run and are logged and counted.
+   */
+  trustedDocuments: { mode: 'off' | 'allow' | 'require'; adhocPermissions: Permission[] };
+  /** OpenTelemetry traces: the OTLP/HTTP traces URL, or undefined (tracing off, nothing registered). */
+  tracing: { endpoint: string | undefined; serviceName: string };
   audit: {
     signingKeyPem: string | undefined;
     trustedKeysPem: string | undefined;
@@ -193,6 +225,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyKeyTtl: e.WARDEN_IDEMPOTENCY_KEY_TTL,
     logLevel: e.LOG_LEVEL,
     metrics: { port: e.WARDEN_METRICS_PORT, token: e.WARDEN_METRICS_TOKEN },
+    trustedDocuments: { mode: e.WARDEN_TRUSTED_DOCUMENTS, adhocPermissions: (e.WARDEN_TRUSTED_DOCUMENTS_ADHOC_PERMISSIONS ?? []) as Permission[] },
+    tracing: { endpoint: tracesEndpoint(e), serviceName: e.OTEL_SERVICE_NAME },
     audit: {
       signingKeyPem: e.WARDEN_AUDIT_SIGNING_KEY,
       trustedKeysPem: e.WARDEN_AUDIT_TRUSTED_KEYS,
@@ -208,6 +242,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { origins: e.WARDEN_ALLOWED_ORIGINS.map((o) => new URL(o).origin), loopback: false }
       : { origins: [], loopback: e.NODE_ENV !== 'production' },
   };
+}
+
+/** The OpenTelemetry rule: a signal-specific endpoint is used as is, a base endpoint gets `/v1/traces`. */
+function tracesEndpoint(e: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string; OTEL_EXPORTER_OTLP_ENDPOINT?: string; WARDEN_OTLP_ENDPOINT?: string }): string | undefined {
+  if (e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const base = e.WARDEN_OTLP_ENDPOINT ?? e.OTEL_EXPORTER_OTLP_ENDPOINT;
+  return base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
 }
 
 /** A master key is exactly 32 bytes (AES-256), given as base64; anything else stops start-up. */

@@ -11,6 +11,7 @@ import { Listener } from './listener';
 import { statementCounter } from './statements';
 import { instrumentPostgres } from '../metrics/database';
 import { preparingClient } from './prepare';
+import { tracedPglite } from '../tracing/db';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -81,7 +82,7 @@ async function createPglite(dataDir: string | undefined, loadDataDir: Blob | und
   // `memory://` keeps nothing; a folder keeps the database between runs.
   if (dataDir && !dataDir.startsWith('memory://')) fs.mkdirSync(path.resolve(dataDir), { recursive: true });
   const client = await PGlite.create({ ...(dataDir ? { dataDir: dataDir.startsWith('memory://') ? dataDir : path.resolve(dataDir) } : {}), loadDataDir });
-  const db = drizzlePglite({ client, schema, logger: statementCounter }) as unknown as Db;
+  const db = drizzlePglite({ client: tracedPglite(client), schema, logger: statementCounter }) as unknown as Db;
   return {
     kind: 'pglite',
     db,

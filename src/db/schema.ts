@@ -14,3 +14,4 @@ export * from './tables/detection';
 export * from './tables/emergency';
 export * from './tables/review';
 export * from './tables/idempotency';
+export * from './tables/trusted-documents';

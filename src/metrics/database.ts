@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { Gauge, Histogram } from 'prom-client';
 import type { Database } from '../db/client';
 import { logger } from '../lib/logger';
+import { traceQuery } from '../tracing/db';
 import { registry } from './registry';
 
 /**
@@ -28,7 +29,7 @@ type Thenable = { then(onFulfilled?: unknown, onRejected?: unknown): unknown };
  * `.values()` onto them. The timer starts at that first `then`, on the query itself, so the chaining is
  * left as it is.
  */
-function timed<Q extends Thenable>(query: Q): Q {
+function timed<Q extends Thenable>(query: Q, text: string): Q {
   const then = query.then;
   let started = false;
   query.then = function (this: Q, onFulfilled?: unknown, onRejected?: unknown) {
@@ -36,11 +37,14 @@ function timed<Q extends Thenable>(query: Q): Q {
       started = true;
       const t0 = performance.now();
       queries.inc();
-      const done = () => {
+      // Its span, when tracing is on (the statement text only, never its parameters).
+      const traced = traceQuery(text);
+      const done = (err?: unknown) => {
         queries.dec();
         queryDuration.observe((performance.now() - t0) / 1000);
+        traced?.(err);
       };
-      then.call(this, done, done);
+      then.call(this, () => done(), done);
     }
     return then.call(this, onFulfilled, onRejected);
   };
@@ -49,7 +53,7 @@ function timed<Q extends Thenable>(query: Q): Q {
 
 type Fn = (...args: unknown[]) => unknown;
 
-/** The postgres.js client with its statements and transactions counted (the same object otherwise). */
+/** The postgres.js client with its statements and transactions counted, and traced (the same object otherwise). */
 export function instrumentPostgres<T extends object>(client: T, max?: number): T {
   if (max !== undefined) poolMax.set(max);
   return new Proxy(client, {
@@ -57,7 +61,7 @@ export function instrumentPostgres<T extends object>(client: T, max?: number): T
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (typeof value !== 'function') return value;
       const fn = value as Fn;
-      if (prop === 'unsafe') return (...args: unknown[]) => timed(fn.apply(target, args) as Thenable);
+      if (prop === 'unsafe') return (...args: unknown[]) => timed(fn.apply(target, args) as Thenable, String(args[0]));
       if (prop === 'begin' || prop === 'savepoint') {
         return (...args: unknown[]) => {
           const body = args.pop() as Fn;

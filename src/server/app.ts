@@ -27,6 +27,9 @@ import { verifyBodyEncoding } from './body-encoding';
 import { storableTextPlugin } from './text-input';
 import type { Services } from './services';
 import { attachWebSocket } from './ws';
+import { traceHttp } from '../tracing/http';
+import { tracingPlugins } from '../tracing/graphql-plugin';
+import { trustedDocuments } from './trusted-documents';
 
 export type App = {
   httpServer: http.Server;
@@ -45,14 +48,17 @@ export async function startApp(services: Services, opts: { port?: number; host?:
   const { config } = services;
   const schema = opts.schema ?? buildSchema();
   const limits = createLimits(config);
+  const trusted = trustedDocuments(services);
   const app = express();
   app.disable('x-powered-by');
-  // First: every later line of the request carries its id, and the response its X-Request-Id.
+  // First: the request's span (when tracing is on) encloses everything else.
+  app.use(traceHttp);
+  // Next: every later line of the request carries its id, and the response its X-Request-Id.
   app.use(httpLogger);
   const httpServer = http.createServer();
   const drain = createDrain(httpServer);
   httpServer.on('request', drain.listener(app));
-  const ws = attachWebSocket(httpServer, schema, services, limits);
+  const ws = attachWebSocket(httpServer, schema, services, limits, trusted);
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -67,10 +73,13 @@ export async function startApp(services: Services, opts: { port?: number; host?:
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     formatError,
+    ...trusted.apollo,
     plugins: [
       // First: errors are tagged with their request before any other plugin sees them.
       errorOwnerPlugin,
       metricsPlugin(),
+      ...tracingPlugins(),
+      ...trusted.plugins,
       ...limits.apollo.plugins,
       // Every answer depends on who asks: no cache hints. Left on, its per-field hook made Apollo
       // instrument every resolver call (a measurable share of CPU on 100-row pages).
@@ -113,6 +122,7 @@ export async function startApp(services: Services, opts: { port?: number; host?:
     '/graphql',
     ...originGuard(config.allowedOrigins),
     express.json({ limit: '100kb', verify: verifyBodyEncoding }),
+    ...trusted.middleware,
     // The per-request statement counter (an AsyncLocalStorage, which costs on every promise) only where
     // responses report it.
     ...(config.env === 'test' ? [(_req: express.Request, _res: express.Response, next: express.NextFunction) => countStatements(() => next())] : []),

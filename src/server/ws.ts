@@ -19,13 +19,20 @@ import type { createLimits } from './limits';
 import { verifyOrigin } from './origin-policy';
 import { unstorableTextError } from './text-input';
 import type { Services } from './services';
+import type { trustedDocuments } from './trusted-documents';
 
 /**
  * graphql-ws on the same path as HTTP. Validation uses the same limits as HTTP (graphql-ws would
  * otherwise run only graphql-js's own rules), and every operation gets its own context, finished
  * (audit written) when the operation completes.
  */
-export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, services: Services, limits: ReturnType<typeof createLimits>) {
+export function attachWebSocket(
+  httpServer: HttpServer,
+  schema: GraphQLSchema,
+  services: Services,
+  limits: ReturnType<typeof createLimits>,
+  trusted: ReturnType<typeof trustedDocuments>,
+) {
   // The same bound as the HTTP body (express.json limit in app.ts); ws would accept 100 MiB messages.
   // A larger message closes the socket with 1009 (Message Too Big).
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 100 * 1024, verifyClient: verifyOrigin(services.config.allowedOrigins) });
@@ -78,9 +85,12 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, s
     {
       schema,
       onSubscribe: async (ctx, id, payload) => {
+        // A registered document may be sent by its hash alone.
+        const source = await trusted.resolve(payload);
+        if (source instanceof GraphQLError) return [source];
         let document;
         try {
-          document = parse(payload.query, { maxTokens: limits.maxTokens });
+          document = parse(source.query, { maxTokens: limits.maxTokens });
         } catch (err) {
           // graphql-js syntax errors carry no code; without one formatError would mask them as internal.
           const syntax = err instanceof GraphQLError ? err : undefined;
@@ -105,6 +115,12 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, s
           requestId,
           log: requestLogger(requestId).log,
         });
+        // After the token, before the operation is kept: an unregistered document may need the viewer.
+        const refusal = await trusted.check(source.hash, contextValue, payload.operationName);
+        if (refusal) {
+          await contextValue.finish().catch((err: unknown) => logger.warn('refused operation audit could not be written', { err }));
+          return [refusal];
+        }
         contexts.set(key(ctx, id), contextValue);
         subscriptions.inc();
         return { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue };

@@ -64,6 +64,18 @@ describe('metrics configuration', () => {
   });
 });
 
+describe('trusted documents configuration', () => {
+  it('is off by default and takes ad-hoc permissions from the catalogue only', () => {
+    expect(loadConfig({}).trustedDocuments).toEqual({ mode: 'off', adhocPermissions: [] });
+    expect(loadConfig({ WARDEN_TRUSTED_DOCUMENTS: 'require', WARDEN_TRUSTED_DOCUMENTS_ADHOC_PERMISSIONS: 'AUDIT_READ, ACCESS_EXPLAIN' }).trustedDocuments).toEqual({
+      mode: 'require',
+      adhocPermissions: ['AUDIT_READ', 'ACCESS_EXPLAIN'],
+    });
+    expect(() => loadConfig({ WARDEN_TRUSTED_DOCUMENTS: 'on' })).toThrow(/WARDEN_TRUSTED_DOCUMENTS/);
+    expect(() => loadConfig({ WARDEN_TRUSTED_DOCUMENTS_ADHOC_PERMISSIONS: 'security_analyst' })).toThrow(/WARDEN_TRUSTED_DOCUMENTS_ADHOC_PERMISSIONS.*must be a permission/);
+  });
+});
+
 describe('migrations at start', () => {
   const production = { NODE_ENV: 'production', WARDEN_JWT_PRIVATE_KEY: 'pem', WARDEN_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') };
   const url = 'postgres://warden@db.internal:5432/warden';
