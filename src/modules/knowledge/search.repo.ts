@@ -66,17 +66,17 @@ export async function searchPage(
   q: ViewerSearch,
   filter: SQL | undefined,
   page: { limit: number; after: { rank: string; id: string } | null; candidates: number },
-): Promise<SearchHit[]> {
+): Promise<{ hits: SearchHit[]; candidates: number | null }> {
   // A body that may not be read does not lift a row either: such rows are ranked without body words.
   const rank = sql`ts_rank_cd(c."vec", ${q.bodyReadable ? sql`case when c."bodyReadable" then ${tsq(q.tsquery)} else ${tsq(q.withoutBody)} end` : tsq(q.tsquery)})`;
   const after = page.after ? sql`where (${rank}, c."id") < (${page.after.rank}::real, ${page.after.id}::uuid)` : sql``;
   const headline = sql`ts_headline('simple', coalesce(p."searchBody", ''), ${tsq(q.tsquery)}, ${HEADLINE_OPTIONS})`;
   const readable = q.bodyReadable ?? sql`true`;
-  return queryRows<SearchHit>(
+  const rows = await queryRows<SearchHit & { candidates: number | string }>(
     tx,
     sql`${sql.raw(PLAN_PER_CALL)}select p.*, case when p."bodyReadable" then ${headline} end as "headline"
         from (
-          select ${carried}, ${rank} as "rank", (${rank})::text as "rankText"
+          select ${carried}, ${rank} as "rank", (${rank})::text as "rankText", count(*) over () as "candidates"
           from (
             select ${selectList(articleColumns)}, ${articles.searchVector} as "vec", ${readable} as "bodyReadable",
                    case when ${readable} then ${articles.searchBody} end as "searchBody"
@@ -91,6 +91,8 @@ export async function searchPage(
         ) p
         order by p."rank" desc, p."id" desc`,
   );
+  // Every row carries how many candidates there were (before the cursor): fewer than asked for means all matches.
+  return { hits: rows, candidates: rows.length ? Number(rows[0].candidates) : null };
 }
 
 /**

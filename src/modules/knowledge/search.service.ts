@@ -57,13 +57,15 @@ export async function searchArticles(
   const q = viewerSearch(viewer, tsquery, withoutBody, bodyStepUp);
   const where = articleFilterSql(filter);
   const { candidates, countLimit } = ctx.services.config.search;
-  const rows = await ctx.withTx((tx) => searchPage(tx, viewer, q, where, { limit, after, candidates }));
+  const page = await ctx.withTx((tx) => searchPage(tx, viewer, q, where, { limit, after, candidates }));
+  const rows = page.hits;
   const hits = rows.slice(0, limit);
   const edges = hits.map(({ rank, rankText, headline, searchBody: _s, bodyReadable: _b, ...node }) => {
     ctx.loaders.article.prime(node.id, node);
     return { cursor: encodeTaggedCursor(CURSOR_TAG, [fingerprint, rankText, node.id]), node, snippet: headline === null ? null : snippetHtml(headline), rank };
   });
-  let count: Promise<number> | undefined;
+  // A first page whose candidates are fewer than allowed holds every match: that is the count, no statement needed.
+  let count: Promise<number> | undefined = after ? undefined : page.candidates === null ? Promise.resolve(0) : page.candidates < candidates ? Promise.resolve(page.candidates) : undefined;
   let facets: Promise<SearchFacets> | undefined;
   return {
     edges,
