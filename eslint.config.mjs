@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'coverage/', 'scratch/', 'src/__generated__/', 'drizzle/meta/'] },
+  { ignores: ['node_modules/', 'data/', 'dist/', 'dist-*/', 'coverage/', 'scratch/', 'src/__generated__/', 'examples/typed-client/gql/', 'drizzle/meta/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -13,6 +13,7 @@ import { collectRequirements } from './authz/requirements';
 import { buildBaseSchema } from './schema';
 import { createDatabase } from './db/client';
 import { migrate } from './db/migrate';
+import { untilMigrated } from './server/standby';
 import { hasAnyTenant } from './db/seed/tenant';
 import { seedDemo } from './db/seed/demo';
 import { logger } from './lib/logger';
@@ -24,14 +25,16 @@ import { startReviewSweeper } from './modules/review/review-due';
 import type { Services } from './server/services';
 
 /**
- * Build every application-wide service: master keys, database (migrated, data keys checked, plaintext
+ * Build every application-wide service: master keys, database (migrated or waited for, data keys checked, plaintext
  * from before encryption sealed), token keys, audit bus; seed demo data if asked.
  */
 export async function createServices(config: Config): Promise<Services & { close(): Promise<void> }> {
   const masterKeys = loadMasterKeys(config);
-  const database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir, prepare: config.databasePrepare });
+  const database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir, prepare: config.databasePrepare, listenHeartbeatMs: config.listenHeartbeatMs });
   try {
-    await migrate(database);
+    // WARDEN_MIGRATE=false: a database behind this version is not served until `db:migrate` has run.
+    if (config.migrate) await migrate(database);
+    else await untilMigrated(database, config);
     await prepareEncryption(database.db, masterKeys, SEALED_TABLES);
     const indexed = await indexUnindexedArticles(database.db);
     if (indexed > 0) logger.info('indexed articles for full-text search', { count: indexed });

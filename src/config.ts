@@ -10,7 +10,10 @@ const schema = z.object({
   DATABASE_URL: z.string().url().optional(),
   /** Named prepared statements on PostgreSQL; false behind a transaction-pooling PgBouncer older than 1.21. */
   WARDEN_DB_PREPARE: z.enum(['true', 'false']).default('true'),
+  WARDEN_LISTEN_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   WARDEN_DATA_DIR: z.string().default('./data'),
+  /** Apply pending migrations at start. Default: true, except on PostgreSQL with NODE_ENV=production (run `db:migrate` instead). */
+  WARDEN_MIGRATE: z.enum(['true', 'false']).optional(),
   /** Ed25519 private key (PKCS#8 PEM) that signs access tokens. Required in production. */
   WARDEN_JWT_PRIVATE_KEY: z.string().optional(),
   WARDEN_JWT_ISSUER: z.string().default('urn:warden'),
@@ -81,7 +84,14 @@ export type Config = {
   databaseUrl: string | undefined;
   /** Send statements as named prepared statements (PostgreSQL only). */
   databasePrepare: boolean;
+  /** PostgreSQL: how often the LISTEN connection must answer `select 1` (and within how long). */
+  listenHeartbeatMs: number;
   dataDir: string;
+  /**
+   * Apply pending migrations at start (under an advisory lock). When false, a database behind this
+   * version's migrations is not served: /readyz and /graphql answer 503 until they are applied.
+   */
+  migrate: boolean;
   jwt: { privateKeyPem: string | undefined; issuer: string; audience: string; accessTtl: number; refreshTtl: number };
   /** Master keys, decoded: `current` wraps new data keys, `previous` only unwrap (see src/crypto/master-key.ts). */
   masterKey: { current: Buffer | undefined; previous: Buffer[] };
@@ -144,7 +154,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     databasePrepare: e.WARDEN_DB_PREPARE === 'true',
+    listenHeartbeatMs: e.WARDEN_LISTEN_HEARTBEAT_MS,
     dataDir: e.WARDEN_DATA_DIR,
+    migrate: e.WARDEN_MIGRATE ? e.WARDEN_MIGRATE === 'true' : !(e.DATABASE_URL && e.NODE_ENV === 'production'),
     jwt: {
       privateKeyPem: e.WARDEN_JWT_PRIVATE_KEY,
       issuer: e.WARDEN_JWT_ISSUER,

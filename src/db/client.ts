@@ -41,11 +41,12 @@ export interface Database {
 /**
  * `loadDataDir` (PGlite only) starts from a dumped data directory instead of an empty one.
  * `prepare` (PostgreSQL only, default true): send statements as named prepared statements.
+ * `listenHeartbeatMs` (PostgreSQL only): how often the LISTEN connection is checked (see Listener).
  */
-export type DatabaseOptions = { url?: string; dataDir?: string; max?: number; loadDataDir?: Blob; prepare?: boolean };
+export type DatabaseOptions = { url?: string; dataDir?: string; max?: number; loadDataDir?: Blob; prepare?: boolean; listenHeartbeatMs?: number };
 
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url ? createPostgres(options.url, options.max ?? 10, options.prepare ?? true) : createPglite(options.dataDir, options.loadDataDir);
+  return options.url ? createPostgres(options.url, options.max ?? 10, options.prepare ?? true, options.listenHeartbeatMs) : createPglite(options.dataDir, options.loadDataDir);
 }
 
 /**
@@ -57,14 +58,14 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
  */
 export const RECONNECT = { backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 1), connect_timeout: 10 };
 
-function createPostgres(url: string, max: number, prepare: boolean): Database {
+function createPostgres(url: string, max: number, prepare: boolean, listenHeartbeatMs: number | undefined): Database {
   const client = instrumentPostgres(postgres(url, { max, ...RECONNECT, onnotice: () => {}, connection: { application_name: 'warden' } }), max);
   const db = drizzlePostgres({ client: prepare ? preparingClient(client) : client, schema, logger: statementCounter }) as unknown as Db;
   let listener: Listener | undefined;
   return {
     kind: 'postgres',
     db,
-    listen: (channel, onPayload, onRestored) => (listener ??= new Listener(url)).listen(channel, onPayload, onRestored),
+    listen: (channel, onPayload, onRestored) => (listener ??= new Listener(url, listenHeartbeatMs)).listen(channel, onPayload, onRestored),
     listening: () => listener?.listening ?? true,
     async rows<T>(query: import('drizzle-orm').SQL) {
       return (await db.execute(query)) as unknown as T[];

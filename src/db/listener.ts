@@ -17,14 +17,27 @@ const RETRY_MAX_MS = 2000;
  */
 export class Listener {
   private readonly channels = new Map<string, Channel>();
-  private readonly sql: postgres.Sql;
+  private sql: postgres.Sql;
   private wake: (() => void) | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
   private up = false;
 
-  constructor(url: string) {
-    this.sql = postgres(url, {
+  /**
+   * `heartbeatMs`: how often an idle LISTEN connection is asked `select 1` (and how long the answer may
+   * take). A connection that only listens sends nothing, so after a silent partition (no FIN, no RST
+   * reached us) it would wait for notifications that can no longer come, until TCP keepalive gave up
+   * minutes later; a heartbeat that goes unanswered replaces it, and the owners replay what they missed.
+   */
+  constructor(
+    private readonly url: string,
+    private readonly heartbeatMs = 10_000,
+  ) {
+    this.sql = this.connect();
+  }
+
+  private connect(): postgres.Sql {
+    const sql: postgres.Sql = postgres(this.url, {
       max: 1,
       ...RECONNECT,
       // No idle or lifetime recycling for the LISTEN connection (as postgres.js's own listen() sets it).
@@ -32,13 +45,17 @@ export class Listener {
       fetch_types: false,
       onnotice: () => {},
       connection: { application_name: 'warden' },
-      onclose: () => {
-        this.up = false;
-        this.wake?.();
-      },
+      // Only the current client's losses count: an abandoned one closes whenever it closes.
+      onclose: () => sql === this.sql && this.lost(),
       // Not in the typings, but the option postgres.js's own listen() uses for this connection.
       ...({ onnotify: (channel: string, payload: string) => this.channels.get(channel)?.onPayload(payload) } as object),
     });
+    return sql;
+  }
+
+  private lost(): void {
+    this.up = false;
+    this.wake?.();
   }
 
   /** LISTEN is established on every channel asked for. */
@@ -62,7 +79,7 @@ export class Listener {
     let delay = RETRY_MIN_MS;
     for (;;) {
       // `up` is cleared synchronously by onclose, so a loss right after a re-subscription is not missed.
-      if (this.up) await new Promise<void>((resolve) => (this.wake = resolve));
+      while (this.up && !this.stopped) await this.beat();
       if (this.stopped) return;
       logger.warn('notification connection lost; re-subscribing');
       while (!this.up) {
@@ -79,6 +96,31 @@ export class Listener {
       logger.info('notification connection restored', { channels: [...this.channels.keys()] });
       for (const c of this.channels.values()) c.onRestored?.();
     }
+  }
+
+  /** Wait one heartbeat interval (or until woken by a loss), then check the connection answers. */
+  private async beat(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const woken = await new Promise<boolean>((resolve) => {
+      this.wake = () => resolve(true);
+      timer = setTimeout(() => resolve(false), this.heartbeatMs).unref();
+    });
+    clearTimeout(timer);
+    if (woken || !this.up || this.stopped) return;
+    const sql = this.sql;
+    const answered = await Promise.race([
+      sql`select 1`.then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), this.heartbeatMs).unref()),
+    ]);
+    if (answered || !this.up || this.stopped || sql !== this.sql) return;
+    logger.warn('notification connection did not answer its heartbeat; replacing it', { heartbeatMs: this.heartbeatMs });
+    // A new client: the old one's socket may never close (nothing tells it), so it is abandoned.
+    this.sql = this.connect();
+    this.up = false;
+    void sql.end({ timeout: 0 }).catch(() => {});
   }
 
   async close(): Promise<void> {

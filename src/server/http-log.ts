@@ -24,7 +24,9 @@ export const httpLogger = pinoHttp({
     return id;
   },
   autoLogging: { ignore: (req) => QUIET_PATHS.has(pathOf(req.url)) },
-  customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+  // 503 is the database being away (its cause is logged once, as a warning): an outage would otherwise
+  // bury real errors under one line per refused request.
+  customLogLevel: (_req, res, err) => (err || (res.statusCode >= 500 && res.statusCode !== 503) ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
   customSuccessMessage: () => 'request completed',
   customErrorMessage: () => 'request failed',
   serializers: {

@@ -1,5 +1,6 @@
 import { HeaderMap, type ApolloServerPlugin, type GraphQLResponse } from '@apollo/server';
-import { errorCode } from '../lib/errors';
+import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../db/unavailable';
+import { errorCode, serviceUnavailable } from '../lib/errors';
 import { parseIdempotencyKey } from '../modules/idempotency/idempotency-key';
 import { decide } from '../modules/idempotency/idempotency.service';
 import type { RequestContext } from './context';
@@ -30,7 +31,16 @@ export function idempotencyPlugin(): ApolloServerPlugin<RequestContext> {
             return errorResponse(400, (err as Error).message, errorCode(err) ?? 'BAD_USER_INPUT');
           }
           if (key === undefined) return null;
-          const decision = await decide(contextValue, key, { query: source, operationName: req.operationName ?? null, variables: req.variables ?? {} });
+          let decision;
+          try {
+            decision = await decide(contextValue, key, { query: source, operationName: req.operationName ?? null, variables: req.variables ?? {} });
+          } catch (err) {
+            // Thrown from a plugin, Apollo would answer 500: the key could not be looked up because the
+            // database is away, which is a 503 like any request that could not reach it.
+            if (!isDatabaseUnavailable(err)) throw err;
+            contextValue.log.warn('idempotency key not checked: database unavailable', { err });
+            return errorResponse(503, serviceUnavailable().message, 'SERVICE_UNAVAILABLE', [['retry-after', String(RETRY_AFTER_SECONDS)]]);
+          }
           switch (decision.kind) {
             case 'unauthenticated':
               return null;

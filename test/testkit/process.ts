@@ -8,9 +8,10 @@ export type WardenProcess = { child: ChildProcess; url: string; output: () => st
 /**
  * Start `src/main.ts` as a child process on a random port, with `env` added. Node itself with tsx as
  * loader, not the tsx CLI: that runs the program in a grandchild, which a SIGKILL to the child misses.
+ * `nodeArgs` runs something else instead (a build: `['dist/main.js']`), relative to the project root.
  */
-export function startWarden(env: Record<string, string>): Promise<WardenProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+export function startWarden(env: Record<string, string>, nodeArgs = ['--import', 'tsx', 'src/main.ts']): Promise<WardenProcess> {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'development', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -63,3 +63,20 @@ describe('metrics configuration', () => {
     expect(() => loadConfig({ WARDEN_METRICS_PORT: 'ninety' })).toThrow(/WARDEN_METRICS_PORT/);
   });
 });
+
+describe('migrations at start', () => {
+  const production = { NODE_ENV: 'production', WARDEN_JWT_PRIVATE_KEY: 'pem', WARDEN_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') };
+  const url = 'postgres://warden@db.internal:5432/warden';
+  it('migrate at start, except on PostgreSQL in production, where db:migrate is a step of its own', () => {
+    expect(loadConfig({}).migrate).toBe(true);
+    expect(loadConfig({ DATABASE_URL: url }).migrate).toBe(true);
+    expect(loadConfig({ ...production }).migrate).toBe(true);
+    expect(loadConfig({ ...production, DATABASE_URL: url }).migrate).toBe(false);
+  });
+
+  it('follow WARDEN_MIGRATE when it is set, and refuse anything but true or false', () => {
+    expect(loadConfig({ ...production, DATABASE_URL: url, WARDEN_MIGRATE: 'true' }).migrate).toBe(true);
+    expect(loadConfig({ WARDEN_MIGRATE: 'false' }).migrate).toBe(false);
+    expect(() => loadConfig({ WARDEN_MIGRATE: 'yes' })).toThrow(/WARDEN_MIGRATE/);
+  });
+});
