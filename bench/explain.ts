@@ -65,7 +65,8 @@ export async function explainStatements(url: string, tenantId: string, statement
   try {
     const seen = new Set<string>();
     for (const s of statements) {
-      const q = s.query.trim();
+      // A leading comment (PLAN_PER_CALL) does not make a read statement anything else.
+      const q = s.query.replace(/^\s*\/\*.*?\*\/\s*/, '').trim();
       const key = `${q}\u0000${JSON.stringify(s.params)}`;
       if (seen.has(key)) continue;
       seen.add(key);

@@ -122,7 +122,7 @@ async function main() {
       };
       const probes: ProbeResult[] = [];
       for (const arm of arms) {
-        const p = await probeCounts(servers.probe[arm.server], await tokenFor(arm.user, arm.server), arm.body(0));
+        const p = await probeCounts(servers.probe[arm.server], await tokenFor(arm.user, arm.server), () => arm.body(0));
         if (p.errors.length) throw new Error(`${scenario.id} ${arm.label}: the probe request failed: ${JSON.stringify(p.errors).slice(0, 500)}`);
         probes.push(p);
       }

@@ -39,6 +39,10 @@ const schema = z.object({
   WARDEN_MAX_TOKENS: z.coerce.number().int().min(50).default(2000),
   WARDEN_MAX_COST: z.coerce.number().int().min(100).default(5000),
   WARDEN_MAX_DIRECTIVES: z.coerce.number().int().min(1).default(20),
+  /** searchArticles ranks at most this many matches per search (the newest the viewer may read). */
+  WARDEN_SEARCH_CANDIDATES: z.coerce.number().int().min(1).max(100_000).default(200),
+  /** searchArticles counts matches up to this many (totalCount; totalCountIsCapped beyond). */
+  WARDEN_SEARCH_COUNT_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   WARDEN_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /** How long the result of a mutation sent with an Idempotency-Key is kept for retries, seconds. */
   WARDEN_IDEMPOTENCY_KEY_TTL: z.coerce.number().int().min(60).max(7 * 86_400).default(86_400),
@@ -126,6 +130,8 @@ export type Config = {
     totpIssuer: string;
   };
   limits: { maxDepth: number; maxTokens: number; maxCost: number; maxDirectives: number };
+  /** searchArticles: how many of the newest matches are ranked, and up to how many are counted. */
+  search: { candidates: number; countLimit: number };
   shutdownGraceMs: number;
   /** Seconds a mutation's result is kept under its Idempotency-Key. */
   idempotencyKeyTtl: number;
@@ -221,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxCost: e.WARDEN_MAX_COST,
       maxDirectives: e.WARDEN_MAX_DIRECTIVES,
     },
+    search: { candidates: e.WARDEN_SEARCH_CANDIDATES, countLimit: e.WARDEN_SEARCH_COUNT_LIMIT },
     shutdownGraceMs: e.WARDEN_SHUTDOWN_GRACE_MS,
     idempotencyKeyTtl: e.WARDEN_IDEMPOTENCY_KEY_TTL,
     logLevel: e.LOG_LEVEL,

@@ -390,13 +390,20 @@ export type ArticleKind =
   /** 解决方案: how a known problem is resolved. */
   | 'RESOLUTION';
 
+/**
+ * Hits, best first. A search ranks the newest matches the viewer may read, at most 200 of them by default
+ * (WARDEN_SEARCH_CANDIDATES), and pages go through those only: ranking every match of a frequent word cost
+ * seconds. totalCount counts further, up to 1,000 by default (WARDEN_SEARCH_COUNT_LIMIT).
+ */
 export type ArticleSearchConnection = {
   __typename?: 'ArticleSearchConnection';
   edges: Array<ArticleSearchEdge>;
   facets: ArticleSearchFacets;
   pageInfo: PageInfo;
-  /** Matches the viewer may read (all pages). */
+  /** Matches the viewer may read, counted up to the count limit (1,000 by default): when more match, this is the limit and totalCountIsCapped is true. */
   totalCount: Scalars['Int']['output'];
+  /** True when more articles match than the count limit: totalCount is then a lower bound (read it as "1,000+" at the default limit). */
+  totalCountIsCapped: Scalars['Boolean']['output'];
 };
 
 /** A search hit: the article, and a passage of its body with the matched words in <mark> (other text HTML-escaped). */
@@ -409,7 +416,7 @@ export type ArticleSearchEdge = {
   snippet?: Maybe<Scalars['String']['output']>;
 };
 
-/** Counts among the matches the viewer may read. */
+/** Counts among all the matches the viewer may read (exact, not capped like totalCount). */
 export type ArticleSearchFacets = {
   __typename?: 'ArticleSearchFacets';
   classifications: Array<ClassificationCount>;
@@ -2975,6 +2982,7 @@ export type ArticleSearchConnectionResolvers<ContextType = RequestContext, Paren
   facets?: Resolver<ResolversTypes['ArticleSearchFacets'], ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  totalCountIsCapped?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type ArticleSearchEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ArticleSearchEdge'] = ResolversParentTypes['ArticleSearchEdge']> = {

@@ -9,6 +9,13 @@ import type postgres from 'postgres';
 export const MAX_PREPARED_TEXTS = 500;
 
 /**
+ * A statement whose text starts with this comment always goes out unnamed, so PostgreSQL plans it with
+ * its parameters' values: for statements whose best plan depends on them (a search term found in one
+ * article or in thousands), where a cached generic plan, made without the values, would suit neither.
+ */
+export const PLAN_PER_CALL = '/* plan per call */ ';
+
+/**
  * The postgres.js client with every statement drizzle sends made a named prepared statement, in the
  * transactions and savepoints it opens too. drizzle's postgres-js driver asks for `prepare: false`
  * unless a query was given a name (https://github.com/drizzle-team/drizzle-orm/issues/6096), so
@@ -16,7 +23,7 @@ export const MAX_PREPARED_TEXTS = 500;
  * trip describing each statement with parameters.
  */
 export function preparingClient(client: postgres.Sql, max = MAX_PREPARED_TEXTS, prepared = new Set<string>()): postgres.Sql {
-  const prepare = (query: string) => prepared.has(query) || (prepared.size < max && prepared.add(query) !== undefined);
+  const prepare = (query: string) => !query.startsWith(PLAN_PER_CALL) && (prepared.has(query) || (prepared.size < max && prepared.add(query) !== undefined));
   type Callback = (sql: postgres.Sql) => unknown;
   // begin(fn) or begin(options, fn); savepoint(fn) or savepoint(name, fn): the callback comes last.
   const wrapLast = (method: (...args: unknown[]) => unknown) => (...args: unknown[]) => {

@@ -15,6 +15,13 @@ import { applyResponse } from './responses';
 import { candidatesSql, type Candidate, type Coordinate, type RuleConfig } from './rules';
 
 const BATCH = 5000;
+/**
+ * Commits within this long of the first one waiting are evaluated together. Every instance hears every
+ * commit; evaluating on each one cost a transaction of five statements per audited write on every
+ * instance (S4: the audited arm at 0.35–0.38 of the unaudited one, 0.83 with detection off). It adds at most
+ * this much to the time from an event to its alert.
+ */
+export const DETECTION_COALESCE_MS = 250;
 
 function summary(rule: RuleConfig, c: Candidate): string {
   const mins = `${rule.windowMinutes} minute${rule.windowMinutes === 1 ? '' : 's'}`;
@@ -67,6 +74,7 @@ export class Detector {
     private readonly db: Db,
     private readonly bus: AuditBus,
     private readonly pii: readonly Coordinate[],
+    private readonly coalesceMs = DETECTION_COALESCE_MS,
   ) {}
 
   start(sweepMs = 30_000): this {
@@ -85,7 +93,10 @@ export class Detector {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Coalesce notifications: one evaluation at a time per tenant, and one more if events came meanwhile. */
+  /**
+   * Coalesce notifications: one evaluation at a time per tenant, after a short wait that lets a burst of
+   * commits join it, and one more (after the same wait) if events came meanwhile.
+   */
   schedule(tenantId: string): void {
     const p = this.pending.get(tenantId) ?? { running: false, again: false };
     this.pending.set(tenantId, p);
@@ -97,6 +108,8 @@ export class Detector {
     p.running = true;
     const run = (async () => {
       do {
+        if (this.coalesceMs > 0) await new Promise((r) => setTimeout(r, this.coalesceMs));
+        if (this.stopped) break;
         p.again = false;
         const since = p.since;
         p.since = undefined;

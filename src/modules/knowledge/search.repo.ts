@@ -1,6 +1,7 @@
 import { and, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../db/client';
 import { selectList } from '../../db/lateral';
+import { PLAN_PER_CALL } from '../../db/prepare';
 import { queryRows } from '../../db/rows';
 import { articles } from '../../db/schema';
 import { articleReadPredicate } from '../../authz/predicates';
@@ -41,60 +42,85 @@ function matches(viewer: Viewer, q: ViewerSearch, filter: SQL | undefined) {
   return and(match, articleReadPredicate(viewer, articles), filter)!;
 }
 
-/** The query a row is ranked by: a body that may not be read does not lift a row either. */
-const rowQuery = (q: ViewerSearch) => (q.bodyReadable ? sql`(case when ${q.bodyReadable} then ${tsq(q.tsquery)} else ${tsq(q.withoutBody)} end)` : tsq(q.tsquery));
-
 // Matched words are wrapped in control characters and turned into <mark> after HTML-escaping (search-text.ts).
 // ShortWord=0: Chinese words are one or two characters and must not be trimmed from fragment edges.
 const HEADLINE_OPTIONS = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=40, MinWords=12, ShortWord=0, MaxFragments=2, FragmentDelimiter=" … "`;
 
+/** Candidate columns carried from the inner select to the page (the row, without the vector). */
+const carried = sql.join(
+  [...Object.keys(articleColumns), 'searchBody', 'bodyReadable'].map((k) => sql`c.${sql.identifier(k)}`),
+  sql`, `,
+);
+
 /**
  * One page of matches, best first (ts_rank_cd, then id), with a highlighted passage of the body where
- * the viewer may read the body (null elsewhere: the passage never leaves SQL).
- * ts_headline runs in the outer query, on the page's rows only, all of which the viewer may read.
+ * the viewer may read the body (null elsewhere: the passage never leaves SQL). A frequent word matches
+ * thousands of articles, and ranking all of them cost seconds: only the `candidates` newest matches
+ * (created_at order, so the scan stops there) are ranked. ts_headline runs on the page's rows only.
+ * The statement is planned with its values: a rare word is best found through the full-text index, a
+ * frequent one by reading the newest articles until enough match.
  */
 export async function searchPage(
   tx: Tx,
   viewer: Viewer,
   q: ViewerSearch,
   filter: SQL | undefined,
-  page: { limit: number; after: { rank: string; id: string } | null },
-): Promise<SearchHit[]> {
-  const rank = sql`ts_rank_cd(${articles.searchVector}, ${rowQuery(q)})`;
-  const after = page.after ? sql`(${rank}, ${articles.id}) < (${page.after.rank}::real, ${page.after.id}::uuid)` : undefined;
+  page: { limit: number; after: { rank: string; id: string } | null; candidates: number },
+): Promise<{ hits: SearchHit[]; candidates: number | null }> {
+  // A body that may not be read does not lift a row either: such rows are ranked without body words.
+  const rank = sql`ts_rank_cd(c."vec", ${q.bodyReadable ? sql`case when c."bodyReadable" then ${tsq(q.tsquery)} else ${tsq(q.withoutBody)} end` : tsq(q.tsquery)})`;
+  const after = page.after ? sql`where (${rank}, c."id") < (${page.after.rank}::real, ${page.after.id}::uuid)` : sql``;
   const headline = sql`ts_headline('simple', coalesce(p."searchBody", ''), ${tsq(q.tsquery)}, ${HEADLINE_OPTIONS})`;
-  return queryRows<SearchHit>(
+  const readable = q.bodyReadable ?? sql`true`;
+  const rows = await queryRows<SearchHit & { candidates: number | string }>(
     tx,
-    sql`select p.*, ${q.bodyReadable ? sql`case when p."bodyReadable" then ${headline} end` : headline} as "headline"
+    sql`${sql.raw(PLAN_PER_CALL)}select p.*, case when p."bodyReadable" then ${headline} end as "headline"
         from (
-          select ${selectList(articleColumns)}, ${rank} as "rank", (${rank})::text as "rankText",
-                 ${q.bodyReadable ? sql`case when ${q.bodyReadable} then ${articles.searchBody} end` : articles.searchBody} as "searchBody"
-                 ${q.bodyReadable ? sql`, ${q.bodyReadable} as "bodyReadable"` : sql``}
-          from ${articles}
-          where ${and(matches(viewer, q, filter), after)}
-          order by ${rank} desc, ${articles.id} desc
+          select ${carried}, ${rank} as "rank", (${rank})::text as "rankText", count(*) over () as "candidates"
+          from (
+            select ${selectList(articleColumns)}, ${articles.searchVector} as "vec", ${readable} as "bodyReadable",
+                   case when ${readable} then ${articles.searchBody} end as "searchBody"
+            from ${articles}
+            where ${matches(viewer, q, filter)}
+            order by ${articles.createdAt} desc, ${articles.id} desc
+            limit ${page.candidates}
+          ) c
+          ${after}
+          order by "rank" desc, c."id" desc
           limit ${page.limit + 1}
         ) p
         order by p."rank" desc, p."id" desc`,
   );
+  // Every row carries how many candidates there were (before the cursor): fewer than asked for means all matches.
+  return { hits: rows, candidates: rows.length ? Number(rows[0].candidates) : null };
 }
 
-/** How many matches the viewer may read, and how they spread over kinds, classifications and spaces: one statement. */
-export async function searchSummary(tx: Tx, viewer: Viewer, q: ViewerSearch, filter: SQL | undefined): Promise<{ total: number; facets: SearchFacets }> {
-  const rows = await queryRows<{ gk: number; gc: number; gs: number; kind: string; classification: string; spaceId: string | null; n: number }>(
+/**
+ * How many matches the viewer may read, counted up to `upTo`: the scan stops there, in whatever order
+ * is cheapest (the number does not depend on which rows are counted), not a second full search.
+ */
+export async function searchCount(tx: Tx, viewer: Viewer, q: ViewerSearch, filter: SQL | undefined, upTo: number): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(
     tx,
-    sql`select grouping(${articles.kind}) as gk, grouping(${articles.classification}) as gc, grouping(${articles.spaceId}) as gs,
+    sql`${sql.raw(PLAN_PER_CALL)}select count(*)::int as n from (select 1 from ${articles} where ${matches(viewer, q, filter)} limit ${upTo}) m`,
+  );
+  return Number(row.n);
+}
+
+/** How all the matches the viewer may read spread over kinds, classifications and spaces (exact): one statement. */
+export async function searchFacets(tx: Tx, viewer: Viewer, q: ViewerSearch, filter: SQL | undefined): Promise<SearchFacets> {
+  const rows = await queryRows<{ gk: number; gc: number; kind: string; classification: string; spaceId: string | null; n: number }>(
+    tx,
+    sql`${sql.raw(PLAN_PER_CALL)}select grouping(${articles.kind}) as gk, grouping(${articles.classification}) as gc,
                ${articles.kind} as kind, ${articles.classification} as classification, ${articles.spaceId} as "spaceId", count(*)::int as n
         from ${articles}
         where ${matches(viewer, q, filter)}
-        group by grouping sets ((), (${articles.kind}), (${articles.classification}), (${articles.spaceId}))`,
+        group by grouping sets ((${articles.kind}), (${articles.classification}), (${articles.spaceId}))`,
   );
   const facets: SearchFacets = { kinds: [], classifications: [], spaces: [] };
-  let total = 0;
   for (const r of rows) {
-    const [gk, gc, gs] = [Number(r.gk), Number(r.gc), Number(r.gs)];
-    if (gk && gc && gs) total = Number(r.n);
-    else if (!gk) facets.kinds.push({ kind: r.kind, count: Number(r.n) });
+    const [gk, gc] = [Number(r.gk), Number(r.gc)];
+    if (!gk) facets.kinds.push({ kind: r.kind, count: Number(r.n) });
     else if (!gc) facets.classifications.push({ classification: r.classification, count: Number(r.n) });
     else facets.spaces.push({ spaceId: r.spaceId, count: Number(r.n) });
   }
@@ -102,5 +128,5 @@ export async function searchSummary(tx: Tx, viewer: Viewer, q: ViewerSearch, fil
   facets.kinds.sort(byCount);
   facets.classifications.sort(byCount);
   facets.spaces.sort(byCount);
-  return { total, facets };
+  return facets;
 }

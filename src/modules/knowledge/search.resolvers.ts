@@ -8,8 +8,9 @@ export const searchResolvers: Resolvers = {
     searchArticles: (_, args, ctx, info) => searchArticles(ctx, args, fieldRequirement(info.schema, 'ArticleSearchEdge.snippet').stepUp),
   },
   ArticleSearchConnection: {
-    totalCount: async (c) => (await c.summary()).total,
-    facets: (c) => c.summary().then((s) => s.facets),
+    totalCount: async (c) => (await c.count()).total,
+    totalCountIsCapped: async (c) => (await c.count()).capped,
+    facets: (c) => c.facets(),
   },
   SpaceCount: {
     space: (s, _, ctx) => (s.spaceId ? ctx.loaders.space.load(s.spaceId).then((v) => v ?? null) : null),

@@ -7,14 +7,16 @@ import { articleFilterSql } from './article-filter';
 import type { ArticleRow } from './article.repo';
 import { parseArticleFilter, type ArticleFilterInput } from './filter.service';
 import type { StepUp } from '../../authz/step-up';
-import { searchPage, searchSummary, viewerSearch, type SearchFacets } from './search.repo';
+import { searchCount, searchFacets, searchPage, viewerSearch, type SearchFacets } from './search.repo';
 import { parseSearchQuery, snippetHtml } from './search-text';
 
 export type SearchConnection = {
   edges: { cursor: string; node: ArticleRow; snippet: string | null; rank: number }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  /** Run on demand (one statement, shared by totalCount and facets). */
-  summary: () => Promise<{ total: number; facets: SearchFacets }>;
+  /** Matches counted up to `config.search.countLimit`; `capped` when there are more (totalCountIsCapped). */
+  count: () => Promise<{ total: number; capped: boolean }>;
+  /** Run on demand: one statement over all the matches. */
+  facets: () => Promise<SearchFacets>;
 };
 
 const CURSOR_TAG = 'search';
@@ -22,13 +24,15 @@ const CURSOR_TAG = 'search';
 const empty = (): SearchConnection => ({
   edges: [],
   pageInfo: { hasNextPage: false, endCursor: null },
-  summary: async () => ({ total: 0, facets: { kinds: [], classifications: [], spaces: [] } }),
+  count: async () => ({ total: 0, capped: false }),
+  facets: async () => ({ kinds: [], classifications: [], spaces: [] }),
 });
 
 /**
  * searchArticles: validated query → jieba terms → tsquery (a bound parameter) → one statement for the
- * page (with snippets) and, when asked for, one for totalCount and facets. Both carry the policy's
- * predicate, so neither a row, a count nor a snippet of an article the viewer cannot read leaves SQL.
+ * page (with snippets), and when asked for, one for totalCount (counted up to a limit) and one for the
+ * facets. All carry the policy's predicate, so neither a row, a count nor a snippet of an article the
+ * viewer cannot read leaves SQL. At most `config.search.candidates` matches (the newest) are ranked.
  */
 export async function searchArticles(
   ctx: RequestContext,
@@ -52,16 +56,24 @@ export async function searchArticles(
   // The body's own step-up decides where the body may be matched, ranked and quoted (a snippet is derived from it).
   const q = viewerSearch(viewer, tsquery, withoutBody, bodyStepUp);
   const where = articleFilterSql(filter);
-  const rows = await ctx.withTx((tx) => searchPage(tx, viewer, q, where, { limit, after }));
+  const { candidates, countLimit } = ctx.services.config.search;
+  const page = await ctx.withTx((tx) => searchPage(tx, viewer, q, where, { limit, after, candidates }));
+  const rows = page.hits;
   const hits = rows.slice(0, limit);
   const edges = hits.map(({ rank, rankText, headline, searchBody: _s, bodyReadable: _b, ...node }) => {
     ctx.loaders.article.prime(node.id, node);
     return { cursor: encodeTaggedCursor(CURSOR_TAG, [fingerprint, rankText, node.id]), node, snippet: headline === null ? null : snippetHtml(headline), rank };
   });
-  let summary: Promise<{ total: number; facets: SearchFacets }> | undefined;
+  // A first page whose candidates are fewer than allowed holds every match: that is the count, no statement needed.
+  let count: Promise<number> | undefined = after ? undefined : page.candidates === null ? Promise.resolve(0) : page.candidates < candidates ? Promise.resolve(page.candidates) : undefined;
+  let facets: Promise<SearchFacets> | undefined;
   return {
     edges,
     pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null },
-    summary: () => (summary ??= ctx.withTx((tx) => searchSummary(tx, viewer, q, where))),
+    count: async () => {
+      const n = await (count ??= ctx.withTx((tx) => searchCount(tx, viewer, q, where, countLimit + 1)));
+      return { total: Math.min(n, countLimit), capped: n > countLimit };
+    },
+    facets: () => (facets ??= ctx.withTx((tx) => searchFacets(tx, viewer, q, where))),
   };
 }
