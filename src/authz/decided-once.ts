@@ -22,7 +22,7 @@ function operationWide(rule: CompiledRule | undefined): string | undefined {
   return r?.cache === 'contextual' && r.name ? `rule:${r.name}` : undefined;
 }
 
-const isPromise = (x: unknown): x is Promise<unknown> => typeof (x as Promise<unknown> | null)?.then === 'function';
+export const isPromise = (x: unknown): x is Promise<unknown> => typeof (x as Promise<unknown> | null)?.then === 'function';
 
 /**
  * Field resolvers for `shield` to wrap: each records, when shield lets it run, that its rule allowed
