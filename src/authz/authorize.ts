@@ -9,6 +9,8 @@ import type { Viewer } from './viewer';
 /** What authorization needs from the request context. */
 export interface AuthorizationContext {
   viewer(): Promise<Viewer | null>;
+  /** The viewer once loaded (undefined before), so per-row code need not await it on every field. */
+  loadedViewer?(): Viewer | null | undefined;
   /** Why there is no viewer (bad, expired or revoked token), when one was presented. */
   authFailure(): string | undefined;
   recordDenial(coordinate: string, reason: string): void;

@@ -7,6 +7,7 @@ import { isDatabaseUnavailable } from '../db/unavailable';
 import { forbidden, serviceUnavailable } from '../lib/errors';
 import { authorize, authorizeSensitive, type AuthorizationContext } from './authorize';
 import { lockdownBlocks } from './lockdown';
+import { markAllowed, skipDecided } from './decided-once';
 import { collectRequirements, type Requirement, type Sensitivity } from './requirements';
 
 /**
@@ -77,23 +78,33 @@ export function buildRuleTree(schema: GraphQLSchema): Record<string, Record<stri
   return tree;
 }
 
+/**
+ * Called with null when a rule denies (shield turns a rule that throws into a denial), and with
+ * whatever a resolver threw. Not allowExternalErrors: shield would return the thrown value as the
+ * field's value, and graphql-js rethrows only Error instances, so a rejected string or object was
+ * sent to the client as data. Errors keep their codes; formatError masks and logs the others.
+ */
+const fallbackError = (thrown: unknown): Error => {
+  if (thrown instanceof Error) return thrown;
+  if (thrown === null || thrown === undefined) return forbidden();
+  return new Error(`resolver threw a non-Error value: ${inspect(thrown, { depth: 2 })}`);
+};
+
+/**
+ * shield enforces every field; a field whose rule has already allowed this operation (a viewer-only
+ * decision, made once per operation) then resolves without shield's per-field wrapper (decided-once.ts).
+ */
 export function applyAuthorization(schema: GraphQLSchema): GraphQLSchema {
-  const permissions = shield(buildRuleTree(schema), {
+  const tree = buildRuleTree(schema);
+  const marked = markAllowed(schema, tree);
+  const permissions = shield(tree, {
     fallbackRule: rule('deny-by-default', { cache: 'no_cache' })((_p, _a, ctx: AuthorizationContext, info) => {
       ctx.recordDenial(`${info.parentType.name}.${info.fieldName}`, 'no authorization rule');
       return false;
     }),
-    // Called with null when a rule denies (shield turns a rule that throws into a denial), and with
-    // whatever a resolver threw. Not allowExternalErrors: shield would return the thrown value as the
-    // field's value, and graphql-js rethrows only Error instances, so a rejected string or object was
-    // sent to the client as data. Errors keep their codes; formatError masks and logs the others.
-    fallbackError: (thrown) => {
-      if (thrown instanceof Error) return thrown;
-      if (thrown === null || thrown === undefined) return forbidden();
-      return new Error(`resolver threw a non-Error value: ${inspect(thrown, { depth: 2 })}`);
-    },
+    fallbackError,
     allowExternalErrors: false,
     debug: false,
   });
-  return applyMiddleware(schema, permissions);
+  return skipDecided(applyMiddleware(marked.schema, permissions), tree, marked.originals, fallbackError);
 }

@@ -1,12 +1,14 @@
-import { defaultFieldResolver, type GraphQLFieldConfig, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, type GraphQLFieldConfig, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { forbidden } from '../lib/errors';
 import { authorize, sensitiveMode, type AuthorizationContext } from './authorize';
-import { fieldMode } from './policy';
+import { fieldMode, fieldModeAnywhere, type FieldMode } from './policy';
+import type { Viewer } from './viewer';
 import { isDecidable, isResourceType, partOf, resourceOf } from './resources';
 import { mask } from './mask';
-import { collectRequirements, partOfTypes, ROOT_TYPES, undeclaredDerivedFields, type FieldRequirement } from './requirements';
+import { collectRequirements, partOfTypes, ROOT_TYPES, undeclaredDerivedFields, type FieldRequirement, type Sensitivity } from './requirements';
 import { applyAuthorization } from './shield';
+import { isPromise } from './decided-once';
 import { mfaFresh, stepUpApplies, stepUpError } from './step-up';
 
 /** What the sensitive-field wrapper records: one read of a field of a record, and how it was shown. */
@@ -30,28 +32,63 @@ function decisionPoint(typeName: string, req: FieldRequirement): DecisionPoint {
   return { typeName: sourceType, row: (parent) => (parent as Record<string, unknown> | undefined)?.[via] as Record<string, unknown> | undefined };
 }
 
+type Row = Record<string, unknown>;
+
+/**
+ * Per viewer (so per request: the viewer is loaded for each one), each row's mode per sensitivity:
+ * a customer's four PII fields are one decision on that customer, made once.
+ */
+const rowModes = new WeakMap<Viewer, WeakMap<Row, Map<string, FieldMode>>>();
+
+function modeOn(viewer: Viewer, sensitivity: Sensitivity, typeName: string, row: Row): FieldMode | undefined {
+  const maskable = sensitivity.mask !== undefined;
+  const key = `${typeName}:${sensitivity.level}:${maskable}`;
+  let rows = rowModes.get(viewer);
+  if (!rows) rowModes.set(viewer, (rows = new WeakMap()));
+  let modes = rows.get(row);
+  if (!modes) rows.set(row, (modes = new Map()));
+  let mode = modes.get(key);
+  if (mode === undefined) {
+    const resource = resourceOf(typeName, row);
+    if (!resource) return undefined;
+    // The viewer-wide mode first: shield has already refused HIDDEN everywhere; this is defence in depth.
+    mode = fieldModeAnywhere(viewer, sensitivity.level, maskable) === 'HIDDEN' ? 'HIDDEN' : fieldMode(viewer, sensitivity.level, maskable, resource);
+    modes.set(key, mode);
+  }
+  return mode;
+}
+
 /** Mask or hide a @sensitive field's value by the viewer's mode on its record, and record the read for the audit log. */
 function wrapSensitive(field: AnyField, typeName: string, fieldName: string, req: FieldRequirement, at: DecisionPoint): AnyField {
   const resolve = field.resolve ?? defaultFieldResolver;
   const sensitivity = req.sensitive!;
+  const shown = (ctx: SensitiveReadContext, row: Row, mode: FieldMode, value: unknown) => {
+    if (value === null || value === undefined) return value;
+    ctx.recordSensitiveRead(typeName, fieldName, String(row.id), mode as 'FULL' | 'MASKED', sensitivity.level);
+    return mode === 'MASKED' ? mask(sensitivity.mask!, String(value)) : value;
+  };
+  // Decided before the value is resolved, so a hidden value is never even decrypted. The record decides:
+  // a scope (own records, a team) or a grant may cover some records and not others.
+  const decided = (parent: unknown, args: unknown, ctx: SensitiveReadContext, info: GraphQLResolveInfo, viewer: Viewer) => {
+    const row = at.row(parent);
+    const mode = row && modeOn(viewer, sensitivity, at.typeName, row);
+    if (!row || !mode || mode === 'HIDDEN') throw forbidden();
+    const value: unknown = resolve(parent, args, ctx, info);
+    return isPromise(value) ? value.then((v) => shown(ctx, row, mode, v)) : shown(ctx, row, mode, value);
+  };
   return {
     ...field,
-    resolve: async (parent, args, ctx: SensitiveReadContext, info) => {
-      const anywhere = await sensitiveMode(ctx, sensitivity);
-      if (typeof anywhere !== 'string') throw anywhere;
-      // The record decides: a scope (own records, a team) or a grant may cover some records and not others.
-      // Decided before the value is resolved, so a hidden value is never even decrypted.
-      const row = at.row(parent);
-      const resource = row && resourceOf(at.typeName, row);
-      const viewer = await ctx.viewer();
-      if (!resource || !viewer) throw forbidden();
-      const mode = fieldMode(viewer, sensitivity.level, sensitivity.mask !== undefined, resource);
-      // Shield has already refused HIDDEN everywhere; this refuses it on records no scope or grant covers.
-      if (mode === 'HIDDEN') throw forbidden();
-      const value: unknown = await resolve(parent, args, ctx, info);
-      if (value === null || value === undefined) return value;
-      ctx.recordSensitiveRead(typeName, fieldName, String(row.id), mode, sensitivity.level);
-      return mode === 'MASKED' ? mask(sensitivity.mask!, String(value)) : value;
+    resolve: (parent, args, ctx: SensitiveReadContext, info) => {
+      // Once the request's viewer is loaded (shield's rule loaded it), no await per field of every row.
+      const viewer = ctx.loadedViewer?.();
+      if (viewer) return decided(parent, args, ctx, info, viewer);
+      return (async () => {
+        const anywhere = await sensitiveMode(ctx, sensitivity);
+        if (typeof anywhere !== 'string') throw anywhere;
+        const loaded = await ctx.viewer();
+        if (!loaded) throw forbidden();
+        return decided(parent, args, ctx, info, loaded);
+      })();
     },
   };
 }

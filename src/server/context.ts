@@ -36,7 +36,7 @@ export class RequestContext implements SensitiveReadContext {
    * for each operation, and the loaders built in the constructor hold the original. Fields assigned
    * on either copy would not be seen by the other (the viewer was loaded twice per request).
    */
-  private readonly state: { viewer?: Promise<Viewer | null>; failure?: string; idempotent?: IdempotentRequest };
+  private readonly state: { viewer?: Promise<Viewer | null>; loaded?: Viewer | null; failure?: string; idempotent?: IdempotentRequest };
 
   constructor(
     readonly services: Services,
@@ -73,13 +73,23 @@ export class RequestContext implements SensitiveReadContext {
   }
 
   viewer(): Promise<Viewer | null> {
-    this.state.viewer ??= this.loadViewer();
+    if (!this.state.viewer) {
+      const loading = this.loadViewer();
+      this.state.viewer = loading;
+      // Kept only while it is still the current load (a reload may have replaced it meanwhile).
+      void loading.then((v) => this.state.viewer === loading && (this.state.loaded = v), () => {});
+    }
     return this.state.viewer;
+  }
+
+  loadedViewer(): Viewer | null | undefined {
+    return this.state.loaded;
   }
 
   /** Load the viewer again (long-lived subscriptions re-check session and permissions while they run). */
   reloadViewer(): Promise<Viewer | null> {
     this.state.viewer = undefined;
+    this.state.loaded = undefined;
     return this.viewer();
   }
 
