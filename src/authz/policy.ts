@@ -117,9 +117,6 @@ export const can = (state: DecisionState, permission: Permission, r: Resource): 
 export const holds = (state: DecisionState, permission: Permission): boolean =>
   state.permissions.has(permission) || liveGrants(state, permission).length > 0;
 
-/** Backwards-compatible name for the viewer-only gate on role permissions. */
-export const hasPermission = (state: DecisionState, permission: Permission): boolean => state.permissions.has(permission);
-
 function scopeSql(state: DecisionState, scope: Scope, cols: ResourceColumns): SQL | undefined {
   switch (scope.type) {
     case 'TENANT':

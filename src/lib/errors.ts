@@ -34,9 +34,3 @@ export function errorCode(err: unknown): string | undefined {
   const ext = (err as GraphQLError | undefined)?.extensions;
   return typeof ext?.code === 'string' ? ext.code : undefined;
 }
-
-/** Expected domain failure: a GraphQL error whose code the client may see. */
-export function isClientError(err: unknown): err is GraphQLError {
-  const code = errorCode(err);
-  return code !== undefined && CLIENT_CODES.has(code);
-}
