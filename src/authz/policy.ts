@@ -4,7 +4,7 @@ import { classificationRank, classificationsUpTo, type Classification, type Perm
 import type { Assignment, DecisionState, Grant, Scope } from './viewer';
 
 /**
- * One policy, three uses (ARCHITECTURE.md, guarantee 3):
+ * One policy, three uses (docs/architecture.md, guarantee 3):
  *  - `explain` / `can` decide for one user, one permission, one resource (shield rules, services, masks);
  *  - `predicate` compiles the same decision into SQL for lists, searches, counts and lookups;
  *  - `explain` returns the chain that decided, for explainAccess and whoCanAccess.

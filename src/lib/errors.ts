@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 
-/** The error codes a client may see (ARCHITECTURE.md, guarantee 8). Anything else is masked at the edge. */
+/** The error codes a client may see (docs/architecture.md, guarantee 8). Anything else is masked at the edge. */
 export const CLIENT_CODES = new Set([
   'UNAUTHENTICATED',
   'FORBIDDEN',
