@@ -8,7 +8,7 @@ export const SESSION_CHANNEL = 'warden_session';
 export type Revocation = { tenantId: string; sessionId?: string; userId?: string };
 
 /**
- * Revocations from every instance (drizzle/0003_identity_security.sql NOTIFYs at commit). HTTP requests
+ * Revocations from every instance (drizzle/0004_identity_security.sql NOTIFYs at commit). HTTP requests
  * need none of this: each one checks its session in the database. What an instance holds open does:
  * WebSocket operations authenticated at subscribe time are closed when their session or user is revoked.
  */

@@ -1,6 +1,10 @@
 /** Masks for sensitive values shown to viewers with masked-read access. Pure functions. */
 export const MASKS = {
-  /** 13812345678 -> 138****5678; keeps a leading +86 style prefix out of the count. */
+  /**
+   * 13812345678 -> 138****5678: spaces and dashes dropped, the first three and last four characters
+   * kept. A leading + and country code are not set apart, they are part of the first three:
+   * +85291234567 -> +85*****4567, so a masked number never shows more than seven of its digits.
+   */
   PHONE(value: string): string {
     const digits = value.replace(/[\s-]/g, '');
     if (digits.length < 7) return '*'.repeat(digits.length);

@@ -4,7 +4,7 @@ import { classificationRank, classificationsUpTo, type Classification, type Perm
 import type { Assignment, DecisionState, Grant, Scope } from './viewer';
 
 /**
- * One policy, three uses (ARCHITECTURE.md, guarantee 3):
+ * One policy, three uses (docs/architecture.md, guarantee 3):
  *  - `explain` / `can` decide for one user, one permission, one resource (shield rules, services, masks);
  *  - `predicate` compiles the same decision into SQL for lists, searches, counts and lookups;
  *  - `explain` returns the chain that decided, for explainAccess and whoCanAccess.
@@ -137,9 +137,6 @@ export const can = (state: DecisionState, permission: Permission, r: Resource): 
 /** Viewer-only gate: does the user hold `permission` anywhere (a role in any scope, or a live grant)? */
 export const holds = (state: DecisionState, permission: Permission): boolean =>
   state.permissions.has(permission) || liveGrants(state, permission).length > 0;
-
-/** Backwards-compatible name for the viewer-only gate on role permissions. */
-export const hasPermission = (state: DecisionState, permission: Permission): boolean => state.permissions.has(permission);
 
 function scopeSql(state: DecisionState, scope: Scope, cols: ResourceColumns): SQL | undefined {
   switch (scope.type) {

@@ -29,7 +29,7 @@ const requirementKey = (r: Requirement) =>
   r.kind === 'public' ? 'public' : `auth:${[...r.permissions].sort().join(',')}${r.preMfa ? ':preMfa' : ''}`;
 
 /**
- * Compile the schema's directives into a graphql-shield rule tree (ARCHITECTURE.md, guarantee 2).
+ * Compile the schema's directives into a graphql-shield rule tree (docs/architecture.md, guarantee 2).
  * Rules depend only on the viewer, so they are cached per operation ('contextual'); a field without a
  * requirement gets no rule and falls to `fallbackRule: deny`.
  */

@@ -145,7 +145,7 @@ function checkDecidable(schema: GraphQLSchema, requirements: FieldRequirement[])
 
 /**
  * graphql-middleware wraps `resolve`, not `subscribe`: authorize subscriptions at subscribe time with
- * the same decision the shield rule makes (ARCHITECTURE.md, "Authorization with graphql-shield").
+ * the same decision the shield rule makes (docs/architecture.md, "Authorization with graphql-shield").
  */
 function wrapSubscribe(field: AnyField, coordinate: string, req: FieldRequirement): AnyField {
   const subscribe = field.subscribe;

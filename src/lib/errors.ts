@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 
-/** The error codes a client may see (ARCHITECTURE.md, guarantee 8). Anything else is masked at the edge. */
+/** The error codes a client may see (docs/architecture.md, guarantee 8). Anything else is masked at the edge. */
 export const CLIENT_CODES = new Set([
   'UNAUTHENTICATED',
   'FORBIDDEN',
@@ -34,10 +34,4 @@ export const mfaRequired = make('MFA_REQUIRED', 'A fresh second factor is requir
 export function errorCode(err: unknown): string | undefined {
   const ext = (err as GraphQLError | undefined)?.extensions;
   return typeof ext?.code === 'string' ? ext.code : undefined;
-}
-
-/** Expected domain failure: a GraphQL error whose code the client may see. */
-export function isClientError(err: unknown): err is GraphQLError {
-  const code = errorCode(err);
-  return code !== undefined && CLIENT_CODES.has(code);
 }

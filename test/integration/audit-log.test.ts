@@ -105,7 +105,7 @@ describe('audit log queries', () => {
     const manyWithout = await lead.request(all50.replace('%s', ''));
     const many = await lead.request(all50.replace('%s', 'internalNotes'));
     const n = (r: typeof without) => r.extensions!.counters!.statements;
-    expect(one.data?.articles.edges[0].node.internalNotes).toBeTruthy();
+    expect(one.data?.articles.edges[0].node.internalNotes).toBe('Finance asked to be copied on every exception.');
     expect(n(one) - n(without)).toBe(1);
     expect(n(many) - n(manyWithout)).toBe(1);
     const pii = await lead.request('{ customers(first: 1) { edges { node { id phone } } } }');

@@ -118,7 +118,7 @@ describe('time-bound grants, explanations and access requests', () => {
     expect(approved.approveAccessRequest).toEqual({ status: 'APPROVED', grant: { active: true, permission: 'ARTICLE_READ' } });
     const again = await admin.request('mutation($id: ID!) { approveAccessRequest(id: $id) { id } }', { id: req.requestAccess.id });
     expect(again.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    expect((await agent.ok<{ article: { title: string } }>('query($id: ID!) { article(id: $id) { title } }', { id: restrictedId })).article.title).toBeTruthy();
+    expect((await agent.ok<{ article: { title: string } }>('query($id: ID!) { article(id: $id) { title } }', { id: restrictedId })).article.title).toBe('Incident 2026-07: credential stuffing response');
 
     const who = await admin.ok<{ whoCanAccess: { user: { email: string }; explanation: { chain: { kind: string }[] } }[] }>(
       'query($r: ID!) { whoCanAccess(resourceId: $r, permission: ARTICLE_READ) { user { email } explanation { chain { kind } } } }',

@@ -4,7 +4,7 @@ import { createTestServer, type TestServer } from '../testkit/server';
 
 /**
  * Malformed documents, variables and request bodies are refused with a 4xx and a code the client can act
- * on, never a 500 and never a stack trace (ARCHITECTURE.md, guarantee 8).
+ * on, never a 500 and never a stack trace (docs/architecture.md, guarantee 8).
  */
 let server: TestServer;
 let agent: GraphQLClient;

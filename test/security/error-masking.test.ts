@@ -9,7 +9,7 @@ import { createTestServer, type TestServer } from '../testkit/server';
 
 /**
  * Unexpected errors are masked at the edge: the client gets INTERNAL_SERVER_ERROR and a correlation id,
- * the server log gets the same id beside the real error (ARCHITECTURE.md, guarantee 8).
+ * the server log gets the same id beside the real error (docs/architecture.md, guarantee 8).
  */
 const SECRET = 'password authentication failed for user "warden" at db-internal.acme.lan:5432';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -8,7 +8,7 @@ import { createTestServer, type TestServer } from '../testkit/server';
 
 /**
  * A refused or failed mutation leaves nothing half-written, and is itself audited as DENIED or FAILED
- * (ARCHITECTURE.md, guarantee 6; src/modules/mutation.ts).
+ * (docs/architecture.md, guarantee 6; src/modules/mutation.ts).
  */
 const CREATE = 'mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { id name } }';
 const UPDATE = 'mutation($i: UpdateCustomerInput!) { updateCustomer(input: $i) { id phone } }';

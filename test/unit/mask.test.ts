@@ -3,7 +3,9 @@ import { mask } from '../../src/authz/mask';
 describe('masks', () => {
   it.each([
     ['PHONE', '13812345678', '138****5678'],
+    // The + and country code are part of the first three characters, not set apart.
     ['PHONE', '+85291234567', '+85*****4567'],
+    ['PHONE', '+86 138-1234-5678', '+86*******5678'],
     ['PHONE', '12345', '*****'],
     ['EMAIL', 'zhang.wei@example.com', 'z***@example.com'],
     ['EMAIL', '张伟@例子.中国', '张***@例子.中国'],

@@ -104,7 +104,8 @@ describe('the schema is the source of truth for authorization', () => {
     for (const r of requirements.filter((x) => x.sensitive)) {
       const [typeName, fieldName] = r.coordinate.split('.');
       const type = schema.getType(typeName);
-      expect(isObjectType(type) && type.getFields()[fieldName].resolve).toBeDefined();
+      if (!isObjectType(type)) throw new Error(`${r.coordinate}: not on an object type`);
+      expect([r.coordinate, typeof type.getFields()[fieldName].resolve]).toEqual([r.coordinate, 'function']);
     }
   });
 
