@@ -25,7 +25,8 @@ describe('access reviews', () => {
     lead = await server.as('lead');
     agent = await server.as('agent');
     await lead.ok('{ customers(first: 2) { edges { node { phone } } } }');
-    const [a] = await withTenantTx(server.database.db, server.tenantId, (tx) => queryRows<{ id: string }>(tx, sql`select id from articles where classification = 'RESTRICTED' and title like 'Incident 2026-07%'`));
+    const [a] = await withTenantTx(server.database.db, server.tenantId, (tx) => queryRows<{ id: string }>(tx, sql`select id from articles where classification = 'CONFIDENTIAL' and status = 'PUBLISHED' order by id limit 1`));
+    // One the agent cannot read and the admin can (nobody grants beyond their own sight).
     restrictedId = toGlobalId('Article', a.id);
     const agentId = (await agent.ok<{ me: { user: { id: string } } }>('{ me { user { id } } }')).me.user.id;
     await admin.ok('mutation($i: GrantAccessInput!) { grantAccess(input: $i) { id } }', {

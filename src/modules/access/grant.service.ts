@@ -1,5 +1,6 @@
 import type { Permission } from '../../authz/permissions';
-import { resourceTypeOfPermission } from '../../authz/resources';
+import { can, type Resource } from '../../authz/policy';
+import { resourceTypeOfPermission, type ResourceType } from '../../authz/resources';
 import type { Viewer } from '../../authz/viewer';
 import type { Tx } from '../../db/client';
 import { badInput, forbidden, notFound } from '../../lib/errors';
@@ -32,12 +33,29 @@ export async function checkGrantable(tx: Tx, granter: Viewer, permission: Permis
   }
   if (authority === 'BREAK_GLASS') {
     if (!granter.permissions.has('BREAK_GLASS')) throw forbidden('Break-glass access needs the BREAK_GLASS permission through a role');
-  } else if (!granter.permissions.has(permission)) throw forbidden(`You cannot grant ${permission}: you do not hold it through a role`);
+  } else checkWithinSight(granter, permission, resource);
   const now = Date.now();
   if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= now) throw badInput('expiresAt must be in the future', { argument: 'expiresAt' });
   const days = await maxGrantDays(tx, granter.tenantId);
   if (expiresAt.getTime() > now + days * 86_400_000) throw badInput(`expiresAt may be at most ${days} days ahead`, { argument: 'expiresAt', maxDays: days });
   return resource;
+}
+
+/** The permission that shows a record of each type: a granter who lacks it on the record does not see it. */
+const SEEN_WITH: Record<ResourceType, Permission> = { Article: 'ARTICLE_READ', Customer: 'CUSTOMER_READ', Ticket: 'TICKET_READ', Feedback: 'FEEDBACK_READ' };
+
+/**
+ * No delegation beyond one's own sight: the granter holds the permission through a role (no
+ * re-delegation of what only grants give) and could use it on this very record, decided by the policy
+ * call that decides their own access (scope, clearance, workflow status; a live grant of their own on
+ * the record counts, such as break-glass). A record they cannot see is NOT_FOUND, as everywhere else.
+ */
+function checkWithinSight(granter: Viewer, permission: Permission, resource: Resource & { type: ResourceType }) {
+  if (!can(granter, SEEN_WITH[resource.type], resource)) throw notFound(`${resource.type} not found`);
+  if (!granter.permissions.has(permission)) throw forbidden(`You cannot grant ${permission}: you do not hold it through a role`);
+  if (!can(granter, permission, resource)) {
+    throw forbidden(`You cannot grant ${permission} on this ${resource.type}: you could not use it yourself (your roles' scope or clearance do not cover it); use break-glass in an emergency`);
+  }
 }
 
 async function resolveGrantee(ctx: RequestContext, input: { userId?: string | null; teamId?: string | null; roleId?: string | null }): Promise<Grantee> {
