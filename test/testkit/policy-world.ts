@@ -14,7 +14,8 @@ import { totpCode } from './totp';
 /**
  * The data of the differential test: one tenant of its own (so the model knows every row), built once
  * from a seed with the seed builders; viewers are configured through the GraphQL API (roles, scoped
- * assignments, grants, sign-in, step-up), only expired grants are written directly (the API refuses them).
+ * assignments, grants, sign-in, step-up), only expired grants and the admin's own grants on RESTRICTED articles
+ * are written directly (the API refuses them).
  */
 
 export const TENANT = 'diffpol';
@@ -163,6 +164,12 @@ export async function buildWorld(server: TestServer, rng: Rng): Promise<World> {
     );
     const articles = inserted.map((row, i) => ({ ...seeds[i], id: row.id }));
     for (const a of articles) label.set(a.id, `"${a.title}" (${a.status} ${a.classification})`);
+    // The admin, who sets the viewers up, grants only what they could use themselves, and no role clears
+    // RESTRICTED: their own standing grants on those articles (as break-glass would give) let them hand them out.
+    for (const a of articles.filter((x) => x.classification === 'RESTRICTED'))
+      for (const permission of ['ARTICLE_READ', 'ARTICLE_WRITE', 'ARTICLE_PUBLISH', 'ARTICLE_INTERNAL_NOTES_READ'])
+        await tx.execute(sql`insert into access_grants (tenant_id, user_id, resource_type, resource_id, permission, reason, granted_by, expires_at)
+          values (${tenantId}, ${adminId}, 'Article', ${a.id}, ${permission}, 'differential test set-up', ${adminId}, now() + interval '30 days')`);
 
     const customerSeeds = Array.from({ length: 20 }, (_, i) => ({
       name: `c${i}`,
