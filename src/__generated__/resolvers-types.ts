@@ -1015,10 +1015,15 @@ export type LeaverReport = {
 export type LeaverReportEntry = {
   __typename?: 'LeaverReportEntry';
   action: Scalars['String']['output'];
+  /** The event's detail as JSON, without personal data (that is in personalDetail). */
   detail: Scalars['String']['output'];
   field?: Maybe<Scalars['String']['output']>;
+  /** The audit event's id (as AuditEvent.id). */
+  id: Scalars['ID']['output'];
   occurredAt: Scalars['DateTime']['output'];
   outcome: AuditOutcome;
+  /** Personal data recorded with the event (client IP, an e-mail typed at sign-in, user agent) as JSON: customer-grade PII. */
+  personalDetail?: Maybe<Scalars['String']['output']>;
   resourceIds: Array<Scalars['ID']['output']>;
   resourceType?: Maybe<Scalars['String']['output']>;
 };
@@ -3256,8 +3261,10 @@ export type LeaverReportEntryResolvers<ContextType = RequestContext, ParentType 
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   detail?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
+  personalDetail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   resourceIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   resourceType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };

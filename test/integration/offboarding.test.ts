@@ -12,7 +12,7 @@ const OFFBOARD = `mutation($i: OffboardUserInput!) { offboardUser(input: $i) {
   user { email status } transferredTo { email } revokedSessions removedRoles withdrawnGrants offboardedAt
   transferred { customers articles tickets } } }`;
 const REPORT = `query($id: ID!) { leaverReport(userId: $id) { user { email status } offboardedAt
-  reads { action resourceType field resourceIds occurredAt detail } attemptsAfter { action outcome detail } } }`;
+  reads { action resourceType field resourceIds occurredAt detail } attemptsAfter { id action outcome detail personalDetail } } }`;
 const onPostgres = process.env.TEST_DATABASE_URL ? it : it.skip;
 
 describe('offboarding: one transaction revokes everything, transfers ownership, and reports', () => {
@@ -105,6 +105,12 @@ describe('offboarding: one transaction revokes everything, transfers ownership, 
     expect(leaverReport.reads[0].resourceIds).toHaveLength(3);
     expect(leaverReport.attemptsAfter).toHaveLength(4);
     expect(leaverReport.attemptsAfter.every((a) => a.action === 'security.leaver_access_attempt')).toBe(true);
+    // The client's address is personal data: in personalDetail (PII, audited like customer data), never in detail.
+    const attempts = (leaverReport as unknown as { attemptsAfter: { id: string; detail: string; personalDetail: string | null }[] }).attemptsAfter;
+    for (const a of attempts) expect(Object.keys(JSON.parse(a.detail))).not.toContain('ip');
+    // Password and access-token attempts carry the address (the refresh-token one records none).
+    expect(attempts.filter((a) => a.personalDetail !== null).map((a) => JSON.parse(a.personalDetail!))).toEqual([{ ip: '127.0.0.1' }, { ip: '127.0.0.1' }, { ip: '127.0.0.1' }]);
+    expect(attempts[0].id).toEqual(expect.any(String));
 
     const again = await admin.request(OFFBOARD, { i: { userId: ids.sales, transferToUserId: ids.lead, reason: 'again' } });
     expect(again.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
