@@ -1199,7 +1199,10 @@ export type Mutation = {
   setAccessReviewPolicy: AccessReviewPolicy;
   /** How long audit events stay in the table (30 to 3650 days, a floor the database enforces too); older ones are archived by the retention job. */
   setAuditRetention: AuditRetention;
-  /** Which roles must use a second factor, and the step-up age. */
+  /**
+   * Which roles must use a second factor, and the step-up age. Listing one of your own roles while you have
+   * no second factor is FORBIDDEN (extensions.reason MFA_ENROLMENT_REQUIRED): enrol first.
+   */
   setMfaPolicy: MfaPolicy;
   setRelatedArticles: Article;
   /** Snapshot every role assignment and grant in scope, with last-used evidence and a reviewer per item. */
