@@ -1,3 +1,4 @@
+import { DEMO_PASSWORD } from '../../src/db/seed/demo';
 import { sql } from 'drizzle-orm';
 import { withTenantTx } from '../../src/db/tenant-tx';
 import { queryRows } from '../../src/db/rows';
@@ -36,7 +37,7 @@ describe('offboarding: one transaction revokes everything, transfers ownership, 
     // A user manager who is not an administrator tries to offboard the only administrator.
     await withTenantTx(server.database.db, server.tenantId, async (tx) => {
       const [role] = await tx.insert(roles).values({ tenantId: server.tenantId, key: 'user_manager', name: 'User manager', permissions: ['USER_MANAGE'], clearance: 'PUBLIC' }).returning({ id: roles.id });
-      await addUser(tx, server.tenantId, { email: 'hr@acme.test', displayName: 'HR', password: 'warden-demo', roleIds: [role.id] });
+      await addUser(tx, server.tenantId, { email: 'hr@acme.test', displayName: 'HR', password: DEMO_PASSWORD, roleIds: [role.id] });
     });
     const hr = await server.client().login('hr@acme.test');
     const lastAdmin = await hr.request(OFFBOARD, { i: { userId: ids.admin, transferToUserId: ids.lead, reason: 'test' } });
@@ -87,7 +88,7 @@ describe('offboarding: one transaction revokes everything, transfers ownership, 
     }
     const refreshed = await server.client().request('mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }', { t: sales.refreshToken });
     expect(refreshed.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-    const password = await server.client().request('mutation { login(input: { tenant: "acme", email: "sales@acme.test", password: "warden-demo" }) { accessToken } }');
+    const password = await server.client().request(`mutation { login(input: { tenant: "acme", email: "sales@acme.test", password: "${DEMO_PASSWORD}" }) { accessToken } }`);
     expect(password.errors?.[0]).toMatchObject({ message: 'Invalid email or password', extensions: { code: 'UNAUTHENTICATED' } });
 
     // Each attempt raised a security event.
