@@ -5,6 +5,7 @@ import { sweepExpiredGrants } from '../../src/modules/access/grant-sweeper';
 import type { GraphQLClient } from '../testkit/client';
 import { createTestServer, type TestServer } from '../testkit/server';
 import { seedOtherTenant } from '../testkit/seed';
+import { enrolSecondFactor } from '../testkit/totp';
 
 const GRANT = `mutation($i: GrantAccessInput!) { grantAccess(input: $i) { id permission expiresAt active user { email } grantedBy { email } } }`;
 const EXPLAIN = `query($u: ID!, $r: ID!, $p: Permission!, $at: DateTime) { explainAccess(userId: $u, resourceId: $r, permission: $p, at: $at) {
@@ -34,6 +35,11 @@ describe('time-bound grants, explanations and access requests', () => {
     expect(blind.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['NOT_FOUND', 'Article not found']]);
     // Except through break-glass: with their own emergency access the admin may delegate it.
     await admin.ok('mutation($r: ID!) { breakGlass(resourceId: $r, reason: "Incident follow-up: brief the agent", minutes: 30) { id } }', { r: restrictedId });
+    // Nor what they could read only after a step-up: a RESTRICTED body needs a recent second factor.
+    const unverified = await admin.request(GRANT, { i: { userId: agentId, resourceId: restrictedId, permission: 'ARTICLE_READ', expiresAt: new Date(Date.now() + 60_000).toISOString(), reason: 'Incident follow-up call' } });
+    expect(unverified.errors?.[0].extensions).toMatchObject({ code: 'MFA_REQUIRED', stepUp: 'enrollTotp', reason: 'STEP_UP' });
+    expect(unverified.errors?.[0].message).toBe('Granting on a RESTRICTED article needs a recent second factor, as reading it does (see extensions.stepUp)');
+    await enrolSecondFactor(admin);
   });
   afterAll(() => server.stop());
 
@@ -76,9 +82,8 @@ describe('time-bound grants, explanations and access requests', () => {
     const events = await withTenantTx(server.database.db, server.tenantId, (tx) =>
       queryRows<{ action: string; outcome: string }>(tx, sql`select action, outcome from audit_events where action like 'grant.%' order by seq`),
     );
-    // The admin's refused attempt (before break-glass) is audited too.
-    expect(events.map((e) => e.action)).toEqual(['grant.create', 'grant.create', 'grant.expired']);
-    expect(events[0].outcome).not.toBe(events[1].outcome);
+    // The admin's refused attempts are audited too: unseen (DENIED), then without the step-up (FAILED, as MFA_REQUIRED is).
+    expect(events.map((e) => [e.action, e.outcome])).toEqual([['grant.create', 'DENIED'], ['grant.create', 'FAILED'], ['grant.create', 'ALLOWED'], ['grant.expired', 'ALLOWED']]);
   });
 
   it('refuses bad grants with clear codes and writes nothing', async () => {

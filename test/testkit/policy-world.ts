@@ -9,7 +9,7 @@ import type { GraphQLClient } from './client';
 import { KINDS, LEVELS, STATUSES, type ArticleM, type AssignmentM, type CustomerM, type GrantM, type Perm, type TicketM, type ViewerM } from './policy-model';
 import { type Rng } from './prng';
 import { testMasterKeys, type TestServer } from './server';
-import { totpCode } from './totp';
+import { enrolSecondFactor } from './totp';
 
 /**
  * The data of the differential test: one tenant of its own (so the model knows every row), built once
@@ -208,6 +208,8 @@ export async function buildWorld(server: TestServer, rng: Rng): Promise<World> {
     ),
   );
   const admin = await signIn({ server }, `admin@${TENANT}.test`);
+  // Granting on a CONFIDENTIAL or RESTRICTED article needs the granter's own step-up.
+  await enrolSecondFactor(admin);
   // Thousands of reads by a handful of users are the point here, not an incident: no session revocations.
   for (const kind of ['BULK_PII_READ', 'REPEATED_DENIALS', 'MASS_EXPORT'])
     await admin.ok('mutation($i: DetectionRuleInput!) { configureDetectionRule(input: $i) { kind } }', { i: { kind, enabled: false } });
@@ -215,10 +217,9 @@ export async function buildWorld(server: TestServer, rng: Rng): Promise<World> {
     data.personaIds.map(async (id, i) => {
       const email = `p${i}@${TENANT}.test`;
       const [c, plain] = await Promise.all([signIn({ server }, email), signIn({ server }, email)]);
-      const { enrollTotp } = await c.ok<{ enrollTotp: { secret: string } }>('mutation { enrollTotp { secret } }');
-      const { confirmTotp } = await c.ok<{ confirmTotp: { recoveryCodes: string[] } }>('mutation($c: String!) { confirmTotp(code: $c) { recoveryCodes } }', { c: await totpCode(enrollTotp.secret) });
       // Confirming the authenticator is a second factor: that session is the stepped-up one.
-      return { id, email, plain, stepped: { client: c, at: Date.now() }, recoveryCodes: confirmTotp.recoveryCodes, assignmentIds: [], grantIds: [] };
+      const { recoveryCodes } = await enrolSecondFactor(c);
+      return { id, email, plain, stepped: { client: c, at: Date.now() }, recoveryCodes, assignmentIds: [], grantIds: [] };
     }),
   );
   return { server, tenantId, admin, ...data, personas, foreign: foreign.map((f) => toGlobalId(f.kind, f.id)), label, roleIds: new Map() };

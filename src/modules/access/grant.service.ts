@@ -1,9 +1,10 @@
 import type { Permission } from '../../authz/permissions';
 import { can, type Resource } from '../../authz/policy';
+import { mfaFresh, stepUpApplies, stepUpError, type StepUp } from '../../authz/step-up';
 import { resourceTypeOfPermission, type ResourceType } from '../../authz/resources';
 import type { Viewer } from '../../authz/viewer';
 import type { Tx } from '../../db/client';
-import { badInput, forbidden, notFound } from '../../lib/errors';
+import { badInput, forbidden, mfaRequired, notFound } from '../../lib/errors';
 import { idOf, parseGlobalId } from '../../lib/global-id';
 import { parsePage, toConnection } from '../../lib/pagination';
 import { text } from '../../lib/validate';
@@ -56,7 +57,15 @@ function checkWithinSight(granter: Viewer, permission: Permission, resource: Res
   if (!can(granter, permission, resource)) {
     throw forbidden(`You cannot grant ${permission} on this ${resource.type}: you could not use it yourself (your roles' scope or clearance do not cover it); use break-glass in an emergency`);
   }
+  // Nor what the granter could read only after a step-up: an article's content at its @mfa tier.
+  if (resource.type === 'Article' && stepUpApplies(ARTICLE_CONTENT_STEP_UP, resource) && !mfaFresh(granter)) {
+    const { extensions } = stepUpError(granter, 'step-up');
+    throw mfaRequired(`Granting on a ${resource.classification} article needs a recent second factor, as reading it does (see extensions.stepUp)`, extensions);
+  }
 }
+
+/** The step-up of an article's content (the schema's @mfa on Article.body and internalNotes; a unit test holds them equal). */
+export const ARTICLE_CONTENT_STEP_UP: StepUp = { minClassification: 'CONFIDENTIAL' };
 
 async function resolveGrantee(ctx: RequestContext, input: { userId?: string | null; teamId?: string | null; roleId?: string | null }): Promise<Grantee> {
   const given = [input.userId, input.teamId, input.roleId].filter((v) => v != null);
