@@ -107,6 +107,8 @@ describe('time-bound grants, explanations and access requests', () => {
     const analystId = (await analyst.ok<{ me: { user: { id: string } } }>('{ me { user { id } } }')).me.user.id;
     await admin.ok('mutation($i: AssignRoleInput!) { assignRole(input: $i) { id } }', { i: { userId: analystId, roleId: role.createRole.id } });
     const customers = await admin.ok<{ customers: { edges: { node: { id: string } }[] } }>('{ customers(first: 1) { edges { node { id } } } }');
+    // Of a record they cannot see, not even that a permission does not fit it.
+    expect(await code(analyst, { ...base, permission: 'CUSTOMER_READ' })).toBe('NOT_FOUND');
     // ... and, not seeing customers at all, is told nothing about this one.
     expect(await code(analyst, { ...base, resourceId: customers.customers.edges[0].node.id, permission: 'CUSTOMER_READ' })).toBe('NOT_FOUND');
     // Within sight (a PUBLIC article, read tenant-wide) but beyond reach: ARTICLE_WRITE only on their own articles.

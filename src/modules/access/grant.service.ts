@@ -29,6 +29,8 @@ export type GrantAuthority = 'ROLE' | 'BREAK_GLASS';
  */
 export async function checkGrantable(tx: Tx, granter: Viewer, permission: Permission, resourceId: string, expiresAt: Date, authority: GrantAuthority = 'ROLE') {
   const resource = await loadResource(tx, resourceId);
+  // A record the granter cannot see is NOT_FOUND before anything else is said about it.
+  if (authority === 'ROLE' && !can(granter, SEEN_WITH[resource.type], resource)) throw notFound(`${resource.type} not found`);
   if (resourceTypeOfPermission(permission) !== resource.type) {
     throw badInput(`${permission} cannot be granted on a ${resource.type}`, { argument: 'permission' });
   }
@@ -49,10 +51,9 @@ const SEEN_WITH: Record<ResourceType, Permission> = { Article: 'ARTICLE_READ', C
  * No delegation beyond one's own sight: the granter holds the permission through a role (no
  * re-delegation of what only grants give) and could use it on this very record, decided by the policy
  * call that decides their own access (scope, clearance, workflow status; a live grant of their own on
- * the record counts, such as break-glass). A record they cannot see is NOT_FOUND, as everywhere else.
+ * the record counts, such as break-glass). A record they cannot see was refused as NOT_FOUND already.
  */
 function checkWithinSight(granter: Viewer, permission: Permission, resource: Resource & { type: ResourceType }) {
-  if (!can(granter, SEEN_WITH[resource.type], resource)) throw notFound(`${resource.type} not found`);
   if (!granter.permissions.has(permission)) throw forbidden(`You cannot grant ${permission}: you do not hold it through a role`);
   if (!can(granter, permission, resource)) {
     throw forbidden(`You cannot grant ${permission} on this ${resource.type}: you could not use it yourself (your roles' scope or clearance do not cover it); use break-glass in an emergency`);
