@@ -15,7 +15,7 @@ import { createDatabase } from './db/client';
 import { migrate } from './db/migrate';
 import { untilMigrated } from './server/standby';
 import { hasAnyTenant } from './db/seed/tenant';
-import { seedDemo } from './db/seed/demo';
+import { DEMO_PASSWORD, seedDemo } from './db/seed/demo';
 import { logger } from './lib/logger';
 import { startGrantSweeper } from './modules/access/grant-sweeper';
 import { startIdempotencySweeper } from './modules/idempotency/idempotency-sweeper';
@@ -44,7 +44,7 @@ export async function createServices(config: Config): Promise<Services & { close
     const wantsDemo = config.seedDemo === 'always' || (config.seedDemo === 'auto' && !config.databaseUrl);
     if (wantsDemo && config.env !== 'production' && !(await hasAnyTenant(database.db))) {
       await seedDemo(database.db, masterKeys);
-      logger.info('seeded demo tenant "acme" (password for every demo user: warden-demo)');
+      logger.info(`seeded demo tenant "acme" (password for every demo user: ${DEMO_PASSWORD})`);
     }
     const tokens = new TokenService(await loadSigningKeys(config), config.jwt);
     const auditBus = new AuditBus(database);

@@ -31,7 +31,7 @@ export async function execute<TResult, TVariables>(
 
 /** Sign in as a demo user and read the first customers, as that user may see them. */
 export async function firstCustomers(url: string, email: string, count = 3): Promise<FirstCustomersQuery['customers']['edges'][number]['node'][]> {
-  const { login } = await execute(url, SignInDocument, { input: { tenant: 'acme', email, password: 'warden-demo' } });
+  const { login } = await execute(url, SignInDocument, { input: { tenant: 'acme', email, password: 'warden-demo-passphrase' } });
   const { customers } = await execute(url, FirstCustomersDocument, { first: count }, login.accessToken);
   return customers.edges.map((edge) => edge.node);
 }

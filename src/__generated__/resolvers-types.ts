@@ -1022,10 +1022,15 @@ export type LeaverReport = {
 export type LeaverReportEntry = {
   __typename?: 'LeaverReportEntry';
   action: Scalars['String']['output'];
+  /** The event's detail as JSON, without personal data (that is in personalDetail). */
   detail: Scalars['String']['output'];
   field?: Maybe<Scalars['String']['output']>;
+  /** The audit event's id (as AuditEvent.id). */
+  id: Scalars['ID']['output'];
   occurredAt: Scalars['DateTime']['output'];
   outcome: AuditOutcome;
+  /** Personal data recorded with the event (client IP, an e-mail typed at sign-in, user agent) as JSON: customer-grade PII. */
+  personalDetail?: Maybe<Scalars['String']['output']>;
   resourceIds: Array<Scalars['ID']['output']>;
   resourceType?: Maybe<Scalars['String']['output']>;
 };
@@ -1201,7 +1206,10 @@ export type Mutation = {
   setAccessReviewPolicy: AccessReviewPolicy;
   /** How long audit events stay in the table (30 to 3650 days, a floor the database enforces too); older ones are archived by the retention job. */
   setAuditRetention: AuditRetention;
-  /** Which roles must use a second factor, and the step-up age. */
+  /**
+   * Which roles must use a second factor, and the step-up age. Listing one of your own roles while you have
+   * no second factor is FORBIDDEN (extensions.reason MFA_ENROLMENT_REQUIRED): enrol first.
+   */
   setMfaPolicy: MfaPolicy;
   setRelatedArticles: Article;
   /** Snapshot every role assignment and grant in scope, with last-used evidence and a reviewer per item. */
@@ -3264,8 +3272,10 @@ export type LeaverReportEntryResolvers<ContextType = RequestContext, ParentType 
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   detail?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
+  personalDetail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   resourceIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   resourceType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };

@@ -92,6 +92,8 @@ export const PART_RESOURCES = {
   },
   /** Audit events and alerts are about the whole tenant: only tenant-wide permissions decide them. */
   AuditEvent: { of: 'Tenant', fromRow: (): Resource => ({ type: 'Tenant', id: 'tenant' }) },
+  /** A leaver report's line is an audit event. */
+  LeaverReportEntry: { of: 'Tenant', fromRow: (): Resource => ({ type: 'Tenant', id: 'tenant' }) },
   SecurityAlert: { of: 'Tenant', fromRow: (): Resource => ({ type: 'Tenant', id: 'tenant' }) },
 } satisfies Record<string, { of: string; fromRow: (r: Row) => Resource }>;
 

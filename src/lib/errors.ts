@@ -10,6 +10,7 @@ export const CLIENT_CODES = new Set([
   'RATE_LIMITED',
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
+  'QUERY_TOO_COMPLEX',
   'BAD_REQUEST',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
@@ -34,4 +35,16 @@ export const mfaRequired = make('MFA_REQUIRED', 'A fresh second factor is requir
 export function errorCode(err: unknown): string | undefined {
   const ext = (err as GraphQLError | undefined)?.extensions;
   return typeof ext?.code === 'string' ? ext.code : undefined;
+}
+
+/** Codes of our own validation rules, which the generic GRAPHQL_VALIDATION_FAILED must not replace. */
+const VALIDATION_CODES = new Set(['QUERY_TOO_COMPLEX']);
+
+/**
+ * The code a validation error answers with: our own rule's (QUERY_TOO_COMPLEX, its extensions kept) or
+ * GRAPHQL_VALIDATION_FAILED (not armor's BAD_USER_INPUT on its other limits).
+ */
+export function validationExtensions(err: unknown): Record<string, unknown> {
+  const own = errorCode(err);
+  return own && VALIDATION_CODES.has(own) ? { ...(err as GraphQLError).extensions } : { code: 'GRAPHQL_VALIDATION_FAILED' };
 }

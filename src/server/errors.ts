@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler } from 'express';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { isDatabaseUnavailable } from '../db/unavailable';
-import { CLIENT_CODES, errorCode, serviceUnavailable } from '../lib/errors';
+import { CLIENT_CODES, errorCode, serviceUnavailable, validationExtensions } from '../lib/errors';
 import { logger, type Logger } from '../lib/logger';
 import { requestLog } from './http-log';
 
@@ -34,7 +34,7 @@ export const errorOwnerPlugin: ApolloServerPlugin<ErrorOwner> = {
  * X-Request-Id response header and every log line of the request carry).
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const code = (formatted.extensions?.code as string | undefined) ?? errorCode(unwrapResolverError(error));
+  const code = ownValidationCode(formatted, error) ?? (formatted.extensions?.code as string | undefined) ?? errorCode(unwrapResolverError(error));
   const base = { message: withoutSuggestions(formatted.message), ...(formatted.locations && { locations: formatted.locations }), ...(formatted.path && { path: formatted.path }) };
   if (code && CLIENT_CODES.has(code)) {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
@@ -54,6 +54,12 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     ...(formatted.path && { path: formatted.path }),
     extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId, ...(owner && { requestId: owner.requestId }) },
   };
+}
+
+/** Apollo calls every validation error GRAPHQL_VALIDATION_FAILED, over our own rules' codes (QUERY_TOO_COMPLEX). */
+function ownValidationCode(formatted: GraphQLFormattedError, error: unknown): string | undefined {
+  if (formatted.extensions?.code !== 'GRAPHQL_VALIDATION_FAILED' || !(error instanceof GraphQLError)) return undefined;
+  return validationExtensions(error.originalError).code as string;
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   type FragmentDefinitionNode,
   type OperationDefinitionNode,
   type SelectionNode,
+  type ValidationContext,
   type ValidationRule,
 } from 'graphql';
 import type { Config } from '../config';
@@ -26,7 +27,7 @@ export function createLimits(config: Config) {
     // answers with HTTP 500 (for every syntax error, too). graphql-js's parser enforces the same limit
     // (parseOptions below), so an over-long or malformed document is a 400 GRAPHQL_PARSE_FAILED.
     maxTokens: { enabled: false },
-    costLimit: { maxCost: config.limits.maxCost },
+    costLimit: costModel(config.limits.maxCost),
     // Off: formatError (errors.ts) removes "Did you mean" hints from every error on HTTP and WebSocket.
     // Armor's plugin replaced them with "[Suggestion hidden]", which still told that a near name exists.
     blockFieldSuggestion: { enabled: false },
@@ -48,6 +49,35 @@ export function createLimits(config: Config) {
     introspection: !production,
   };
 }
+
+/** Per field and per level; a list field's cost (children included) is multiplied by its literal `first`/`last`. */
+export const COST_MODEL = { objectCost: 2, scalarCost: 1, depthCostFactor: 1.2 } as const;
+
+/**
+ * Armor's cost rule computes the cost; the refusal is ours. Armor's own error is "Syntax Error: Query Cost
+ * limit ..." with no code (Apollo then says GRAPHQL_VALIDATION_FAILED), so its limit is set out of reach
+ * and onAccept, which receives the cost, reports QUERY_TOO_COMPLEX with the cost found and allowed.
+ * The depth factor is 1.2, not armor's 1.5: a Relay connection puts `edges` and `node` between a list
+ * and its fields, so at 1.5 each connection level costs 2.25 times over before its `first` counts and a
+ * two-level screen (spaces, their categories' articles) went past the limit; list multipliers still compound.
+ */
+function costModel(maxCost: number) {
+  return {
+    ...COST_MODEL,
+    maxCost: Number.POSITIVE_INFINITY,
+    propagateOnRejection: false,
+    onAccept: [
+      (context: ValidationContext | null, { n }: { n: number }) => {
+        if (n > maxCost) context?.reportError(queryTooComplex(Math.round(n), maxCost));
+      },
+    ],
+  };
+}
+
+export const queryTooComplex = (cost: number, maxCost: number) =>
+  new GraphQLError(`Query is too complex: cost limit of ${maxCost} exceeded, found ${cost}. Ask for fewer items (first) or fewer nested lists.`, {
+    extensions: { code: 'QUERY_TOO_COMPLEX', cost, maxCost },
+  });
 
 /**
  * At most `n` directives per operation, a fragment's counted at every spread of it. Replaces armor's

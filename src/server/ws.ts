@@ -7,6 +7,7 @@ import type { WebSocket } from 'ws';
 import { revokes } from '../authn/session-bus';
 import { withTenantTx } from '../db/tenant-tx';
 import { isDatabaseUnavailable } from '../db/unavailable';
+import { validationExtensions } from '../lib/errors';
 import { logger } from '../lib/logger';
 import { loadViewerRow } from '../modules/identity/identity.repo';
 import type { AccessClaims } from '../authn/tokens';
@@ -97,7 +98,8 @@ export function attachWebSocket(
           return [new GraphQLError(syntax?.message ?? 'Syntax error', { source: syntax?.source, positions: syntax?.positions, extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
         }
         const errors = validate(schema, document, limits.wsValidationRules);
-        if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+        // A rule's own code (QUERY_TOO_COMPLEX, with cost and maxCost) is kept, as on HTTP.
+        if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: validationExtensions(e) }));
         if (!getOperationAST(document, payload.operationName)) {
           return [new GraphQLError('Operation not found', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
         }

@@ -5,6 +5,7 @@ import { processAllDueReviews } from '../../src/modules/review/review-due';
 import { toGlobalId } from '../../src/lib/global-id';
 import type { GraphQLClient } from '../testkit/client';
 import { createTestServer, type TestServer } from '../testkit/server';
+import { enrolSecondFactor } from '../testkit/totp';
 
 const START = 'mutation($i: StartAccessReviewInput!) { startAccessReview(input: $i) { id status missedDecision items { id kind user { email } roleKey reviewer { email } unused lastUsedAt status } } }';
 const DECIDE = 'mutation($i: DecideAccessReviewItemInput!) { decideAccessReviewItem(input: $i) { id status decidedBy { email } change } }';
@@ -22,10 +23,12 @@ describe('access reviews', () => {
   beforeAll(async () => {
     server = await createTestServer();
     admin = await server.as('admin');
+    await enrolSecondFactor(admin); // to grant on a CONFIDENTIAL article
     lead = await server.as('lead');
     agent = await server.as('agent');
     await lead.ok('{ customers(first: 2) { edges { node { phone } } } }');
-    const [a] = await withTenantTx(server.database.db, server.tenantId, (tx) => queryRows<{ id: string }>(tx, sql`select id from articles where classification = 'RESTRICTED' and title like 'Incident 2026-07%'`));
+    const [a] = await withTenantTx(server.database.db, server.tenantId, (tx) => queryRows<{ id: string }>(tx, sql`select id from articles where classification = 'CONFIDENTIAL' and status = 'PUBLISHED' order by id limit 1`));
+    // One the agent cannot read and the admin can (nobody grants beyond their own sight).
     restrictedId = toGlobalId('Article', a.id);
     const agentId = (await agent.ok<{ me: { user: { id: string } } }>('{ me { user { id } } }')).me.user.id;
     await admin.ok('mutation($i: GrantAccessInput!) { grantAccess(input: $i) { id } }', {

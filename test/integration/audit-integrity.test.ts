@@ -1,3 +1,4 @@
+import { DEMO_PASSWORD } from '../../src/db/seed/demo';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
@@ -44,7 +45,7 @@ describe('tamper-evident audit log: verifier, signed checkpoints, retention cuts
   async function tenantWithEvents(slug: string, n: number, ageDays = 0) {
     const t = await seedOtherTenant(server.database.db, slug, ['admin']);
     await addEvents(t.tenantId, n, ageDays);
-    return { ...t, client: await server.client().login(t.email, 'warden-demo', slug) };
+    return { ...t, client: await server.client().login(t.email, DEMO_PASSWORD, slug) };
   }
   const addEvents = (tenantId: string, n: number, ageDays: number) =>
     server.database.db.execute(sql`insert into audit_events (tenant_id, action, outcome, occurred_at, detail)

@@ -1,3 +1,4 @@
+import { DEMO_PASSWORD } from '../../src/db/seed/demo';
 import { collect } from '../testkit/client';
 import { createTestServer, type TestServer } from '../testkit/server';
 import { seedOtherTenant } from '../testkit/seed';
@@ -60,14 +61,14 @@ describe('audit events over graphql-ws', () => {
 
   it("never delivers another tenant's events", async () => {
     const other = await seedOtherTenant(server.database.db, 'initech', ['security_analyst']);
-    const watcher = await server.client().login(other.email, 'warden-demo', 'initech');
+    const watcher = await server.client().login(other.email, DEMO_PASSWORD, 'initech');
     const ws = watcher.ws();
     const stream = collect<Event>(ws, SUBSCRIPTION, {}, 1);
     await new Promise((r) => setTimeout(r, 300));
     // Acme activity first, then one initech event: the first event the initech analyst sees must be its own.
     const lead = await server.as('lead');
     await lead.ok('{ customers(first: 2) { edges { node { phone } } } }');
-    await server.client().login(other.email, 'warden-demo', 'initech');
+    await server.client().login(other.email, DEMO_PASSWORD, 'initech');
     const [first] = await stream.done;
     stream.unsubscribe();
     await ws.dispose();

@@ -1,3 +1,4 @@
+import { DEMO_PASSWORD } from '../../src/db/seed/demo';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -43,7 +44,7 @@ it('npm run build compiles to a folder that node serves GraphQL from', async () 
     });
     return (await res.json()) as { data?: Record<string, any>; errors?: unknown[] }; // eslint-disable-line @typescript-eslint/no-explicit-any
   };
-  const login = await post('mutation { login(input: {tenant: "acme", email: "agent@acme.test", password: "warden-demo"}) { accessToken } }');
+  const login = await post(`mutation { login(input: {tenant: "acme", email: "agent@acme.test", password: "${DEMO_PASSWORD}"}) { accessToken } }`);
   expect(login.errors).toBeUndefined();
   const page = await post('{ customers(first: 2) { edges { node { name phone } } } }', login.data!.login.accessToken);
   expect(page.errors).toBeUndefined();

@@ -1,3 +1,4 @@
+import { DEMO_PASSWORD } from '../../src/db/seed/demo';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
@@ -149,7 +150,7 @@ describe('customer data is encrypted at rest', () => {
   it('lets the other tenant read only its own customer, decrypted under its own key', async () => {
     const keys = await raw<{ n: number }>(sql`select count(*)::int as n from tenant_keys`, null);
     expect(keys[0].n).toBe(0); // no tenant context, no key rows (RLS)
-    const globex = await server.client().login('lead@globex.test', 'warden-demo', 'globex');
+    const globex = await server.client().login('lead@globex.test', DEMO_PASSWORD, 'globex');
     const { customers } = await globex.ok<Page>(ALL);
     expect(customers.edges.map((e) => [e.node.name, e.node.phone])).toEqual([['赵敏', '13700007777']]);
   });

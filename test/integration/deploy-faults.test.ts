@@ -1,3 +1,4 @@
+import { DEMO_PASSWORD } from '../../src/db/seed/demo';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { sql } from 'drizzle-orm';
@@ -73,7 +74,7 @@ const login = async (url: string, email: string): Promise<string> => {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', connection: 'close' },
-    body: JSON.stringify({ query: 'mutation($i: LoginInput!) { login(input: $i) { accessToken } }', variables: { i: { tenant: 'acme', email, password: 'warden-demo' } } }),
+    body: JSON.stringify({ query: 'mutation($i: LoginInput!) { login(input: $i) { accessToken } }', variables: { i: { tenant: 'acme', email, password: DEMO_PASSWORD } } }),
   });
   return ((await res.json()) as { data: { login: { accessToken: string } } }).data.login.accessToken;
 };

@@ -1,3 +1,4 @@
+import { DEMO_PASSWORD } from '../../src/db/seed/demo';
 import { sql } from 'drizzle-orm';
 import { addCustomers } from '../../src/db/seed/builders';
 import { withTenantTx } from '../../src/db/tenant-tx';
@@ -86,7 +87,7 @@ describe('detection rules, alerts and automatic responses', () => {
     expect(alert.responses.map((r) => [r.kind, r.status])).toEqual([['LOCK_ACCOUNT', 'APPLIED'], ['REQUIRE_STEP_UP', 'APPLIED']]);
     const [row] = await withTenantTx(server.database.db, server.tenantId, (tx) => queryRows<{ status: string }>(tx, sql`select status from users where email = 'sales@acme.test'`));
     expect(row.status).toBe('SUSPENDED');
-    expect((await server.client().request('mutation { login(input: { tenant: "acme", email: "sales@acme.test", password: "warden-demo" }) { accessToken } }')).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await server.client().request(`mutation { login(input: { tenant: "acme", email: "sales@acme.test", password: "${DEMO_PASSWORD}" }) { accessToken } }`)).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
 
     // The locked account's token, used again: use of suspended credentials.
     expect((await sales.request('{ me { user { email } } }')).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
@@ -132,7 +133,7 @@ describe('detection rules, alerts and automatic responses', () => {
     const other = await seedOtherTenant(server.database.db, 'exporter', ['admin']);
     await server.database.db.execute(sql`insert into audit_events (tenant_id, action, outcome, occurred_at)
       select ${other.tenantId}::uuid, 'legacy.event', 'ALLOWED', now() - interval '400 days' from generate_series(1, 20)`);
-    const admin = await server.client().login(other.email, 'warden-demo', 'exporter');
+    const admin = await server.client().login(other.email, DEMO_PASSWORD, 'exporter');
     await admin.ok(CONFIGURE, { i: { kind: 'MASS_EXPORT', threshold: 10 } });
     await admin.ok('mutation { archiveAuditLog { eventCount } }');
     const [alert] = await alertsOf('MASS_EXPORT', 1, admin);
@@ -155,7 +156,7 @@ describe('detection rules, alerts and automatic responses', () => {
     );
     expect(resolved.resolveAlert).toEqual({ status: 'RESOLVED', resolvedBy: { email: 'analyst@acme.test' }, resolutionNote: 'Quarterly export, approved by the DPO' });
     const other = await seedOtherTenant(server.database.db, 'outsider', ['security_analyst']);
-    const outsider = await server.client().login(other.email, 'warden-demo', 'outsider');
+    const outsider = await server.client().login(other.email, DEMO_PASSWORD, 'outsider');
     expect(await code(outsider, 'mutation($id: ID!) { resolveAlert(id: $id, note: "mine now") { status } }', { id: alert.id })).toBe('NOT_FOUND');
     expect(await code(outsider, 'mutation($id: ID!) { resolveAlert(id: $id, note: "x") { status } }', { id: 'bm9wZQ' })).toBe('BAD_USER_INPUT');
   });

@@ -5,6 +5,7 @@ import { sweepExpiredGrants } from '../../src/modules/access/grant-sweeper';
 import type { GraphQLClient } from '../testkit/client';
 import { createTestServer, type TestServer } from '../testkit/server';
 import { seedOtherTenant } from '../testkit/seed';
+import { enrolSecondFactor } from '../testkit/totp';
 
 const GRANT = `mutation($i: GrantAccessInput!) { grantAccess(input: $i) { id permission expiresAt active user { email } grantedBy { email } } }`;
 const EXPLAIN = `query($u: ID!, $r: ID!, $p: Permission!, $at: DateTime) { explainAccess(userId: $u, resourceId: $r, permission: $p, at: $at) {
@@ -28,6 +29,17 @@ describe('time-bound grants, explanations and access requests', () => {
     );
     restrictedId = Buffer.from(`Article:${row.id}`).toString('base64url');
     agentId = (await agent.ok<{ me: { user: { id: string } } }>('{ me { user { id } } }')).me.user.id;
+    // The admin (CONFIDENTIAL clearance) cannot see the RESTRICTED article, so cannot hand it out; not even
+    // whether it exists.
+    const blind = await admin.request(GRANT, { i: { userId: agentId, resourceId: restrictedId, permission: 'ARTICLE_READ', expiresAt: new Date(Date.now() + 60_000).toISOString(), reason: 'Incident follow-up call' } });
+    expect(blind.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['NOT_FOUND', 'Article not found']]);
+    // Except through break-glass: with their own emergency access the admin may delegate it.
+    await admin.ok('mutation($r: ID!) { breakGlass(resourceId: $r, reason: "Incident follow-up: brief the agent", minutes: 30) { id } }', { r: restrictedId });
+    // Nor what they could read only after a step-up: a RESTRICTED body needs a recent second factor.
+    const unverified = await admin.request(GRANT, { i: { userId: agentId, resourceId: restrictedId, permission: 'ARTICLE_READ', expiresAt: new Date(Date.now() + 60_000).toISOString(), reason: 'Incident follow-up call' } });
+    expect(unverified.errors?.[0].extensions).toMatchObject({ code: 'MFA_REQUIRED', stepUp: 'enrollTotp', reason: 'STEP_UP' });
+    expect(unverified.errors?.[0].message).toBe('Granting on a RESTRICTED article needs a recent second factor, as reading it does (see extensions.stepUp)');
+    await enrolSecondFactor(admin);
   });
   afterAll(() => server.stop());
 
@@ -68,9 +80,10 @@ describe('time-bound grants, explanations and access requests', () => {
     // The sweeper only records the expiry; the decision above did not need it.
     expect(await sweepExpiredGrants(server.database.db)).toBe(1);
     const events = await withTenantTx(server.database.db, server.tenantId, (tx) =>
-      queryRows<{ action: string }>(tx, sql`select action from audit_events where action like 'grant.%' order by seq`),
+      queryRows<{ action: string; outcome: string }>(tx, sql`select action, outcome from audit_events where action like 'grant.%' order by seq`),
     );
-    expect(events.map((e) => e.action)).toEqual(['grant.create', 'grant.expired']);
+    // The admin's refused attempts are audited too: unseen (DENIED), then without the step-up (FAILED, as MFA_REQUIRED is).
+    expect(events.map((e) => [e.action, e.outcome])).toEqual([['grant.create', 'DENIED'], ['grant.create', 'FAILED'], ['grant.create', 'ALLOWED'], ['grant.expired', 'ALLOWED']]);
   });
 
   it('refuses bad grants with clear codes and writes nothing', async () => {
@@ -94,8 +107,19 @@ describe('time-bound grants, explanations and access requests', () => {
     const analystId = (await analyst.ok<{ me: { user: { id: string } } }>('{ me { user { id } } }')).me.user.id;
     await admin.ok('mutation($i: AssignRoleInput!) { assignRole(input: $i) { id } }', { i: { userId: analystId, roleId: role.createRole.id } });
     const customers = await admin.ok<{ customers: { edges: { node: { id: string } }[] } }>('{ customers(first: 1) { edges { node { id } } } }');
-    expect(await code(analyst, { ...base, resourceId: customers.customers.edges[0].node.id, permission: 'CUSTOMER_READ' })).toBe('FORBIDDEN');
-    expect(await countGrants()).toBe(before);
+    // Of a record they cannot see, not even that a permission does not fit it.
+    expect(await code(analyst, { ...base, permission: 'CUSTOMER_READ' })).toBe('NOT_FOUND');
+    // ... and, not seeing customers at all, is told nothing about this one.
+    expect(await code(analyst, { ...base, resourceId: customers.customers.edges[0].node.id, permission: 'CUSTOMER_READ' })).toBe('NOT_FOUND');
+    // Within sight (a PUBLIC article, read tenant-wide) but beyond reach: ARTICLE_WRITE only on their own articles.
+    const writer = await admin.ok<{ createRole: { id: string } }>('mutation { createRole(input: { key: "own_writer", name: "Own writer", permissions: [ARTICLE_WRITE] }) { id } }');
+    await admin.ok('mutation($i: AssignRoleInput!) { assignRole(input: $i) { id } }', { i: { userId: analystId, roleId: writer.createRole.id, scope: { type: 'OWN' } } });
+    const visible = await analyst.ok<{ articles: { edges: { node: { id: string } }[] } }>('{ articles(first: 1) { edges { node { id } } } }');
+    const beyond = await analyst.request(GRANT, { i: { ...base, resourceId: visible.articles.edges[0].node.id, permission: 'ARTICLE_WRITE' } });
+    expect(beyond.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(beyond.errors?.[0].message).toMatch(/could not use it yourself/);
+    expect(await code(analyst, { ...base, resourceId: visible.articles.edges[0].node.id })).toBeUndefined(); // ARTICLE_READ there: allowed
+    expect(await countGrants()).toBe(before + 1);
   });
 
   it('turns an approved access request into a grant; nobody approves their own', async () => {
@@ -124,7 +148,7 @@ describe('time-bound grants, explanations and access requests', () => {
       'query($r: ID!) { whoCanAccess(resourceId: $r, permission: ARTICLE_READ) { user { email } explanation { chain { kind } } } }',
       { r: restrictedId },
     );
-    expect(who.whoCanAccess.map((h) => [h.user.email, h.explanation.chain[0].kind])).toEqual([['agent@acme.test', 'GRANT']]);
+    expect(who.whoCanAccess.map((h) => [h.user.email, h.explanation.chain[0].kind]).sort()).toEqual([['admin@acme.test', 'GRANT'], ['agent@acme.test', 'GRANT']]);
   });
 
   it('loads the decision state in the same number of statements with 1 grant or 200', async () => {

@@ -1,3 +1,4 @@
+import { DEMO_PASSWORD } from '../../src/db/seed/demo';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { sql } from 'drizzle-orm';
@@ -25,7 +26,7 @@ describe('Idempotency-Key on mutations', () => {
     sales = await server.as('sales');
     const globex = await seedOtherTenant(server.database.db);
     otherTenantId = globex.tenantId;
-    other = await server.client().login(globex.email, 'warden-demo', 'globex');
+    other = await server.client().login(globex.email, DEMO_PASSWORD, 'globex');
   });
   afterAll(() => server.stop());
 

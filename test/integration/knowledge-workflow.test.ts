@@ -1,3 +1,4 @@
+import { DEMO_PASSWORD } from '../../src/db/seed/demo';
 import { sql } from 'drizzle-orm';
 import { withTenantTx } from '../../src/db/tenant-tx';
 import { queryRows } from '../../src/db/rows';
@@ -20,7 +21,7 @@ describe('knowledge workflow and versions: DRAFT → IN_REVIEW → PUBLISHED →
     // A knowledge editor (write and publish) cleared for INTERNAL only.
     await withTenantTx(server.database.db, server.tenantId, async (tx) => {
       const [role] = await queryRows<{ id: string }>(tx, sql`select id from roles where key = 'knowledge_editor'`);
-      await addUser(tx, server.tenantId, { email: 'editor@acme.test', displayName: 'Eddie Editor', password: 'warden-demo', roleIds: [role.id] });
+      await addUser(tx, server.tenantId, { email: 'editor@acme.test', displayName: 'Eddie Editor', password: DEMO_PASSWORD, roleIds: [role.id] });
     });
     [agent, lead, admin, editor] = await Promise.all([server.as('agent'), server.as('lead'), server.as('admin'), server.as('editor')]);
     const { categories } = await lead.ok<{ categories: { edges: { node: { id: string; name: string } }[] } }>('{ categories(first: 50) { edges { node { id name } } } }');

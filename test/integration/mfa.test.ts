@@ -130,6 +130,22 @@ describe('two-factor: TOTP enrolment, step-up for CONFIDENTIAL fields, single-us
     await admin.ok('mutation { setMfaPolicy(input: { requiredForRoles: [] }) { requiredForRoles } }');
   });
 
+  it('refuses a policy that would lock out its own caller until they enrol, and allows it after', async () => {
+    const admin = await server.as('admin');
+    const POLICY = 'mutation($r: [String!]!) { setMfaPolicy(input: { requiredForRoles: $r }) { requiredForRoles } }';
+    const refused = await admin.request(POLICY, { r: ['admin', 'sales'] });
+    expect(refused.errors?.[0].extensions).toEqual({ code: 'FORBIDDEN', reason: 'MFA_ENROLMENT_REQUIRED', roles: ['admin'] });
+    expect(refused.errors?.[0].message).toMatch(/you have none: enrol one first \(enrollTotp, confirmTotp\)/);
+    expect((await admin.ok<{ mfaPolicy: { requiredForRoles: string[] } }>('{ mfaPolicy { requiredForRoles } }')).mfaPolicy.requiredForRoles).toEqual([]);
+    // Not about the caller: allowed without a second factor.
+    expect((await admin.ok<{ setMfaPolicy: { requiredForRoles: string[] } }>(POLICY, { r: ['sales'] })).setMfaPolicy.requiredForRoles).toEqual(['sales']);
+    // Enrolled (confirming is this session's second factor), the admin may require it of admins too, and keeps working.
+    const { enrollTotp } = await admin.ok<{ enrollTotp: { secret: string } }>('mutation { enrollTotp { secret } }');
+    await admin.ok('mutation($c: String!) { confirmTotp(code: $c) { recoveryCodes } }', { c: await totpCode(enrollTotp.secret) });
+    expect((await admin.ok<{ setMfaPolicy: { requiredForRoles: string[] } }>(POLICY, { r: ['admin'] })).setMfaPolicy.requiredForRoles).toEqual(['admin']);
+    expect((await admin.ok<{ setMfaPolicy: { requiredForRoles: string[] } }>(POLICY, { r: [] })).setMfaPolicy.requiredForRoles).toEqual([]);
+  });
+
   it('keeps the viewer and its MFA state at two statements per request', async () => {
     const agent = await server.as('agent');
     const r = await agent.request('{ me { sessionId clearance permissions mfa { enrolled required fresh } } }');

@@ -1,3 +1,4 @@
+import { DEMO_PASSWORD } from '../../src/db/seed/demo';
 import { sql } from 'drizzle-orm';
 import { withTenantTx } from '../../src/db/tenant-tx';
 import { queryRows } from '../../src/db/rows';
@@ -12,7 +13,7 @@ const OFFBOARD = `mutation($i: OffboardUserInput!) { offboardUser(input: $i) {
   user { email status } transferredTo { email } revokedSessions removedRoles withdrawnGrants offboardedAt
   transferred { customers articles tickets } } }`;
 const REPORT = `query($id: ID!) { leaverReport(userId: $id) { user { email status } offboardedAt
-  reads { action resourceType field resourceIds occurredAt detail } attemptsAfter { action outcome detail } } }`;
+  reads { action resourceType field resourceIds occurredAt detail } attemptsAfter { id action outcome detail personalDetail } } }`;
 const onPostgres = process.env.TEST_DATABASE_URL ? it : it.skip;
 
 describe('offboarding: one transaction revokes everything, transfers ownership, and reports', () => {
@@ -36,7 +37,7 @@ describe('offboarding: one transaction revokes everything, transfers ownership, 
     // A user manager who is not an administrator tries to offboard the only administrator.
     await withTenantTx(server.database.db, server.tenantId, async (tx) => {
       const [role] = await tx.insert(roles).values({ tenantId: server.tenantId, key: 'user_manager', name: 'User manager', permissions: ['USER_MANAGE'], clearance: 'PUBLIC' }).returning({ id: roles.id });
-      await addUser(tx, server.tenantId, { email: 'hr@acme.test', displayName: 'HR', password: 'warden-demo', roleIds: [role.id] });
+      await addUser(tx, server.tenantId, { email: 'hr@acme.test', displayName: 'HR', password: DEMO_PASSWORD, roleIds: [role.id] });
     });
     const hr = await server.client().login('hr@acme.test');
     const lastAdmin = await hr.request(OFFBOARD, { i: { userId: ids.admin, transferToUserId: ids.lead, reason: 'test' } });
@@ -87,7 +88,7 @@ describe('offboarding: one transaction revokes everything, transfers ownership, 
     }
     const refreshed = await server.client().request('mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }', { t: sales.refreshToken });
     expect(refreshed.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-    const password = await server.client().request('mutation { login(input: { tenant: "acme", email: "sales@acme.test", password: "warden-demo" }) { accessToken } }');
+    const password = await server.client().request(`mutation { login(input: { tenant: "acme", email: "sales@acme.test", password: "${DEMO_PASSWORD}" }) { accessToken } }`);
     expect(password.errors?.[0]).toMatchObject({ message: 'Invalid email or password', extensions: { code: 'UNAUTHENTICATED' } });
 
     // Each attempt raised a security event.
@@ -105,6 +106,12 @@ describe('offboarding: one transaction revokes everything, transfers ownership, 
     expect(leaverReport.reads[0].resourceIds).toHaveLength(3);
     expect(leaverReport.attemptsAfter).toHaveLength(4);
     expect(leaverReport.attemptsAfter.every((a) => a.action === 'security.leaver_access_attempt')).toBe(true);
+    // The client's address is personal data: in personalDetail (PII, audited like customer data), never in detail.
+    const attempts = (leaverReport as unknown as { attemptsAfter: { id: string; detail: string; personalDetail: string | null }[] }).attemptsAfter;
+    for (const a of attempts) expect(Object.keys(JSON.parse(a.detail))).not.toContain('ip');
+    // Password and access-token attempts carry the address (the refresh-token one records none).
+    expect(attempts.filter((a) => a.personalDetail !== null).map((a) => JSON.parse(a.personalDetail!))).toEqual([{ ip: '127.0.0.1' }, { ip: '127.0.0.1' }, { ip: '127.0.0.1' }]);
+    expect(attempts[0].id).toEqual(expect.any(String));
 
     const again = await admin.request(OFFBOARD, { i: { userId: ids.sales, transferToUserId: ids.lead, reason: 'again' } });
     expect(again.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');

@@ -1,3 +1,4 @@
+import { DEMO_PASSWORD } from '../../src/db/seed/demo';
 import http from 'node:http';
 import type { ChildProcess } from 'node:child_process';
 import { startWarden as startProcess } from '../testkit/process';
@@ -30,7 +31,7 @@ describe('the process: start-up with demo data, health, graceful shutdown', () =
 
     // Put a request in flight for sure: headers and half the body sent, then SIGTERM, then the rest.
     // The server must not drop a connection whose request has begun (only idle ones).
-    const body = JSON.stringify({ query: 'mutation { login(input: {tenant: "acme", email: "lead@acme.test", password: "warden-demo"}) { accessToken } }' });
+    const body = JSON.stringify({ query: `mutation { login(input: {tenant: "acme", email: "lead@acme.test", password: "${DEMO_PASSWORD}"}) { accessToken } }` });
     const req = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
     const inFlight = new Promise<{ data?: { login?: { accessToken?: string } } }>((resolve, reject) => {
       req.on('response', (res) => {

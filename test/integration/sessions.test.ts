@@ -1,3 +1,4 @@
+import { DEMO_PASSWORD } from '../../src/db/seed/demo';
 import { sql } from 'drizzle-orm';
 import { withTenantTx } from '../../src/db/tenant-tx';
 import { queryRows } from '../../src/db/rows';
@@ -85,11 +86,11 @@ describe('sessions: list and revoke, refresh rotation with reuse detection, pass
     const wrong = await a.request(CHANGE, { i: { currentPassword: 'nope', newPassword: 'a perfectly long passphrase' } });
     expect(wrong.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'currentPassword' });
     for (const bad of ['short', 'password2024!', 'qwertyuiop123', 'lead-password-1', 'aaaaaaaaaaaaaaaa']) {
-      const r = await a.request(CHANGE, { i: { currentPassword: 'warden-demo', newPassword: bad } });
+      const r = await a.request(CHANGE, { i: { currentPassword: DEMO_PASSWORD, newPassword: bad } });
       expect(r.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'newPassword' });
     }
     await b.ok(ME);
-    const changed = await a.ok<{ changePassword: number }>(CHANGE, { i: { currentPassword: 'warden-demo', newPassword: 'correct horse battery staple' } });
+    const changed = await a.ok<{ changePassword: number }>(CHANGE, { i: { currentPassword: DEMO_PASSWORD, newPassword: 'correct horse battery staple' } });
     expect(changed.changePassword).toBeGreaterThanOrEqual(1); // b, and the lead's sessions from earlier tests
     await a.ok(ME);
     expect((await b.request(ME)).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
@@ -97,5 +98,9 @@ describe('sessions: list and revoke, refresh rotation with reuse detection, pass
     await server.client().login('lead@acme.test', 'correct horse battery staple');
     const hash = await withTenantTx(server.database.db, server.tenantId, (tx) => queryRows<{ h: string }>(tx, sql`select password_hash as h from users where email = 'lead@acme.test'`));
     expect(hash[0].h).toMatch(/^\$argon2id\$/);
+    // The demo password meets the same policy, so it can be set back.
+    const back = await server.client().login('lead@acme.test', 'correct horse battery staple');
+    await back.ok(CHANGE, { i: { currentPassword: 'correct horse battery staple', newPassword: DEMO_PASSWORD } });
+    await server.client().login('lead@acme.test', DEMO_PASSWORD);
   });
 });

@@ -1,3 +1,4 @@
+import { DEMO_PASSWORD } from '../../src/db/seed/demo';
 import { sql } from 'drizzle-orm';
 import { withTenantTx } from '../../src/db/tenant-tx';
 import { queryRows } from '../../src/db/rows';
@@ -82,7 +83,7 @@ describe('tenant isolation: application predicates and row-level security', () =
   });
 
   it('lets the other tenant see only its own data', async () => {
-    const globex = await server.client().login(other.email, 'warden-demo', 'globex');
+    const globex = await server.client().login(other.email, DEMO_PASSWORD, 'globex');
     const { customers: page } = await globex.ok<{ customers: { edges: { node: { name: string; phone: string } }[] } }>('{ customers { edges { node { name phone } } } }');
     expect(page.edges).toEqual([{ node: { name: '赵敏', phone: '13700007777' } }]);
   });

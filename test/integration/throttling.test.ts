@@ -1,3 +1,4 @@
+import { DEMO_PASSWORD } from '../../src/db/seed/demo';
 import { sql } from 'drizzle-orm';
 import { withTenantTx } from '../../src/db/tenant-tx';
 import { queryRows } from '../../src/db/rows';
@@ -21,14 +22,14 @@ describe('abuse resistance: throttling per account and client address, lockout, 
     // field) ends the operation, so aliases never buy more guesses than separate requests.
     const batch = `mutation { ${[1, 2, 3, 4].map((i) => login(`a${i}`, 'agent@acme.test', 'wrong')).join(' ')} }`;
     expect(codes(await server.client().request(batch))).toEqual(['UNAUTHENTICATED']);
-    expect(codes(await server.client().request(`mutation { ${login('ok', 'agent@acme.test', 'warden-demo')} ${login('bad', 'agent@acme.test', 'wrong')} }`))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await server.client().request(`mutation { ${login('ok', 'agent@acme.test', DEMO_PASSWORD)} ${login('bad', 'agent@acme.test', 'wrong')} }`))).toEqual(['UNAUTHENTICATED']);
     expect(codes(await server.client().request(batch))).toEqual(['UNAUTHENTICATED']);
     // A success forgets the account's failures: 1 (bad), 2, 3 = the threshold, locked from the next attempt.
     expect(codes(await server.client().request(batch))).toEqual(['UNAUTHENTICATED']);
     const locked = await server.client().request(batch);
     expect(codes(locked)).toEqual(['RATE_LIMITED']);
     expect(locked.errors?.[0].extensions?.retryAfterSeconds).toBeGreaterThan(0);
-    const right = await server.client().request(`mutation { ${login('x', 'agent@acme.test', 'warden-demo')} }`);
+    const right = await server.client().request(`mutation { ${login('x', 'agent@acme.test', DEMO_PASSWORD)} }`);
     expect(codes(right)).toEqual(['RATE_LIMITED']);
     // Every failure, the lockout and the refusals while locked are audited.
     const rows = await withTenantTx(server.database.db, server.tenantId, (tx) =>
@@ -76,7 +77,7 @@ describe('abuse resistance: throttling per account and client address, lockout, 
       last = codes(await server.client().request(`mutation { ${login('a', `spray${i}@acme.test`, 'Winter2026!')} }`));
     }
     expect(last).toEqual(['RATE_LIMITED']);
-    const fromHere = await server.client().request(`mutation { ${login('x', 'admin@acme.test', 'warden-demo')} }`);
+    const fromHere = await server.client().request(`mutation { ${login('x', 'admin@acme.test', DEMO_PASSWORD)} }`);
     expect(codes(fromHere)).toEqual(['RATE_LIMITED']);
   });
 });

@@ -1,3 +1,4 @@
+import { DEMO_PASSWORD } from '../../src/db/seed/demo';
 import { createPublicKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -56,7 +57,7 @@ describe('the application role cannot erase the audit trail (retention floor, cu
     server.database.db.execute(sql`insert into audit_events (tenant_id, action, outcome, occurred_at, detail)
       select ${tenantId}::uuid, 'test.event', 'ALLOWED', now() - make_interval(days => ${ageDays}::int) + g * interval '1 second', jsonb_build_object('n', g)
       from generate_series(1, ${n}::int) g`);
-  const login = (t: { email: string }, slug: string) => server.client().login(t.email, 'warden-demo', slug);
+  const login = (t: { email: string }, slug: string) => server.client().login(t.email, DEMO_PASSWORD, slug);
   /** As the database superuser, past the append-only triggers: what the verifier must reveal. */
   const asSuperuser = (statements: SQL[]) =>
     server.database.db.transaction(async (tx) => {

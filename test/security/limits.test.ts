@@ -8,7 +8,7 @@ import { createTestServer, type TestServer } from '../testkit/server';
 
 /**
  * Query limits (src/server/limits.ts, defaults from src/config.ts: depth 10, 15 aliases, 20 directives,
- * 2000 tokens, cost 5000) refuse abusive documents before execution, on HTTP and on WebSocket alike,
+ * 2000 tokens, cost 5000 by the model in COST_MODEL) refuse abusive documents before execution, on HTTP and on WebSocket alike,
  * and the server keeps serving.
  */
 let server: TestServer;
@@ -29,6 +29,11 @@ const DOCS = {
   directivesInFragment: (n: number) => `{ ${times(n, () => '...Q')} } fragment Q on Query { __typename @include(if: true) }`,
   tokens: (n: number) => `{ ${times(n, () => '__typename')} }`,
   // Each level spreads the one below 40 times: a few hundred tokens, an exponential amount of work.
+  // README (Spaces, categories and tags): a realistic screen, two nested lists, within the default limit.
+  readmeSpaces: `query { spaces(first: 20) { edges { node { id key name defaultClassification ownerTeam { name }
+  categories { id name children { name articles(first: 5) { edges { node { title } } } } } } } } }`,
+  // A hundred tickets for each of a hundred customers: the inner first multiplies the outer one.
+  nestedPages: '{ customers(first: 100) { edges { node { id name tickets(first: 100) { edges { node { id subject } } } } } } }',
   costly: `query { me { ...F2 } }
     fragment F0 on Viewer { user { id email displayName status } roles { id key name permissions clearance } permissions clearance sessionId }
     fragment F1 on Viewer { ${times(40, () => '...F0')} }
@@ -41,7 +46,7 @@ const REFUSALS: [string, string, RegExp, string][] = [
   ['too many directives on fragment spreads', DOCS.directivesOnSpreads(21), /Directives limit of 20/, 'GRAPHQL_VALIDATION_FAILED'],
   ['too many directives inside a fragment spread many times', DOCS.directivesInFragment(21), /Directives limit of 20/, 'GRAPHQL_VALIDATION_FAILED'],
   ['too many tokens', DOCS.tokens(2001), /2000 tokens/, 'GRAPHQL_PARSE_FAILED'],
-  ['too costly', DOCS.costly, /Cost limit of 5000/, 'GRAPHQL_VALIDATION_FAILED'],
+  ['too costly', DOCS.costly, /^Query is too complex: cost limit of 5000 exceeded, found \d+\./, 'QUERY_TOO_COMPLEX'],
 ];
 
 const loginAttempts = () =>
@@ -65,6 +70,25 @@ describe('over HTTP', () => {
     expect(r.data).toBeUndefined();
     expect(r.errors?.map((e) => e.extensions?.code)).toContain(code);
     expect(r.errors?.map((e) => e.message).join('\n')).toMatch(message);
+    expect(r.extensions?.counters?.statements ?? 0).toBe(0);
+  });
+
+  it('runs the README\'s nested spaces example within the default cost limit', async () => {
+    const admin = await server.as('admin');
+    const r = await admin.request<{ spaces: { edges: { node: { categories: unknown[] } }[] } }>(DOCS.readmeSpaces);
+    expect(r.errors).toBeUndefined();
+    expect(r.status).toBe(200);
+    expect(r.data?.spaces.edges.length).toBeGreaterThan(0);
+  });
+
+  it('says QUERY_TOO_COMPLEX with the cost found and the limit allowed', async () => {
+    const r = await agent.request(DOCS.nestedPages);
+    expect(r.status).toBe(400);
+    expect(r.data).toBeUndefined();
+    expect(r.errors).toHaveLength(1);
+    // 100 × (2 + 1.2 × (2 + 1.2 × (2 + 1.2 + 1.2 + 1.2 × 100 × (2 + 1.2 × (2 + 1.2 × (2 + 1.2 + 1.2)))))), rounded
+    expect(r.errors?.[0].extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', cost: 186592, maxCost: 5000 });
+    expect(r.errors?.[0].message).toBe('Query is too complex: cost limit of 5000 exceeded, found 186592. Ask for fewer items (first) or fewer nested lists.');
     expect(r.extensions?.counters?.statements ?? 0).toBe(0);
   });
 
@@ -118,6 +142,18 @@ describe('over WebSocket', () => {
     expect(r.data ?? null).toBeNull();
     expect(r.errors?.map((e) => e.extensions?.code)).toContain(code);
     expect(r.errors?.map((e) => e.message).join('\n')).toMatch(message);
+  });
+
+  it('says QUERY_TOO_COMPLEX with the cost found and allowed, as on HTTP', async () => {
+    const r = await overWs(DOCS.nestedPages);
+    expect(r.data ?? null).toBeNull();
+    expect(r.errors?.map((e) => e.extensions)).toEqual([{ code: 'QUERY_TOO_COMPLEX', cost: 186592, maxCost: 5000 }]);
+  });
+
+  it('runs the README\'s nested spaces example within the limit, as on HTTP', async () => {
+    const r = (await overWs(DOCS.readmeSpaces)) as { data?: { spaces?: { edges: unknown[] } }; errors?: unknown };
+    expect(r.errors).toBeUndefined();
+    expect(r.data?.spaces?.edges).toEqual(expect.any(Array));
   });
 
   it('closes the socket on a message larger than the HTTP body limit, and keeps serving', async () => {

@@ -9,12 +9,13 @@ import type { GraphQLClient } from './client';
 import { KINDS, LEVELS, STATUSES, type ArticleM, type AssignmentM, type CustomerM, type GrantM, type Perm, type TicketM, type ViewerM } from './policy-model';
 import { type Rng } from './prng';
 import { testMasterKeys, type TestServer } from './server';
-import { totpCode } from './totp';
+import { enrolSecondFactor } from './totp';
 
 /**
  * The data of the differential test: one tenant of its own (so the model knows every row), built once
  * from a seed with the seed builders; viewers are configured through the GraphQL API (roles, scoped
- * assignments, grants, sign-in, step-up), only expired grants are written directly (the API refuses them).
+ * assignments, grants, sign-in, step-up), only expired grants and the admin's own grants on RESTRICTED articles
+ * are written directly (the API refuses them).
  */
 
 export const TENANT = 'diffpol';
@@ -163,6 +164,12 @@ export async function buildWorld(server: TestServer, rng: Rng): Promise<World> {
     );
     const articles = inserted.map((row, i) => ({ ...seeds[i], id: row.id }));
     for (const a of articles) label.set(a.id, `"${a.title}" (${a.status} ${a.classification})`);
+    // The admin, who sets the viewers up, grants only what they could use themselves, and no role clears
+    // RESTRICTED: their own standing grants on those articles (as break-glass would give) let them hand them out.
+    for (const a of articles.filter((x) => x.classification === 'RESTRICTED'))
+      for (const permission of ['ARTICLE_READ', 'ARTICLE_WRITE', 'ARTICLE_PUBLISH', 'ARTICLE_INTERNAL_NOTES_READ'])
+        await tx.execute(sql`insert into access_grants (tenant_id, user_id, resource_type, resource_id, permission, reason, granted_by, expires_at)
+          values (${tenantId}, ${adminId}, 'Article', ${a.id}, ${permission}, 'differential test set-up', ${adminId}, now() + interval '30 days')`);
 
     const customerSeeds = Array.from({ length: 20 }, (_, i) => ({
       name: `c${i}`,
@@ -201,6 +208,8 @@ export async function buildWorld(server: TestServer, rng: Rng): Promise<World> {
     ),
   );
   const admin = await signIn({ server }, `admin@${TENANT}.test`);
+  // Granting on a CONFIDENTIAL or RESTRICTED article needs the granter's own step-up.
+  await enrolSecondFactor(admin);
   // Thousands of reads by a handful of users are the point here, not an incident: no session revocations.
   for (const kind of ['BULK_PII_READ', 'REPEATED_DENIALS', 'MASS_EXPORT'])
     await admin.ok('mutation($i: DetectionRuleInput!) { configureDetectionRule(input: $i) { kind } }', { i: { kind, enabled: false } });
@@ -208,10 +217,9 @@ export async function buildWorld(server: TestServer, rng: Rng): Promise<World> {
     data.personaIds.map(async (id, i) => {
       const email = `p${i}@${TENANT}.test`;
       const [c, plain] = await Promise.all([signIn({ server }, email), signIn({ server }, email)]);
-      const { enrollTotp } = await c.ok<{ enrollTotp: { secret: string } }>('mutation { enrollTotp { secret } }');
-      const { confirmTotp } = await c.ok<{ confirmTotp: { recoveryCodes: string[] } }>('mutation($c: String!) { confirmTotp(code: $c) { recoveryCodes } }', { c: await totpCode(enrollTotp.secret) });
       // Confirming the authenticator is a second factor: that session is the stepped-up one.
-      return { id, email, plain, stepped: { client: c, at: Date.now() }, recoveryCodes: confirmTotp.recoveryCodes, assignmentIds: [], grantIds: [] };
+      const { recoveryCodes } = await enrolSecondFactor(c);
+      return { id, email, plain, stepped: { client: c, at: Date.now() }, recoveryCodes, assignmentIds: [], grantIds: [] };
     }),
   );
   return { server, tenantId, admin, ...data, personas, foreign: foreign.map((f) => toGlobalId(f.kind, f.id)), label, roleIds: new Map() };

@@ -1,3 +1,4 @@
+import { DEMO_PASSWORD } from '../../src/db/seed/demo';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../src/db/client';
 import { queryRows } from '../../src/db/rows';
@@ -11,7 +12,7 @@ import { testMasterKeys } from './server';
 export async function seedOtherTenant(db: Db, slug = 'globex', roles = ['support_lead']) {
   const { tenantId, roleIds } = await createTenant(db, slug, `${slug} Inc.`);
   return withTenantTx(db, tenantId, async (tx) => {
-    const userId = await addUser(tx, tenantId, { email: `lead@${slug}.test`, displayName: `${slug} lead`, password: 'warden-demo', roleIds: roles.map((r) => roleIds[r]) });
+    const userId = await addUser(tx, tenantId, { email: `lead@${slug}.test`, displayName: `${slug} lead`, password: DEMO_PASSWORD, roleIds: roles.map((r) => roleIds[r]) });
     const [customer] = await addCustomers(tx, tenantId, [{ name: '赵敏', phone: '13700007777', email: 'zhao.min@globex.test', ownerId: userId }], testMasterKeys());
     const [article] = await addArticles(tx, tenantId, [{ title: `${slug} internal handbook`, body: 'Only for globex.', classification: 'INTERNAL', status: 'PUBLISHED' }]);
     return { tenantId, userId, customerId: customer.id, articleId: article.id, email: `lead@${slug}.test` };

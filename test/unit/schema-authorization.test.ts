@@ -6,6 +6,7 @@ import { buildRuleTree } from '../../src/authz/shield';
 import { PERMISSIONS } from '../../src/authz/permissions';
 import { SENSITIVE_LEVELS } from '../../src/authz/policy';
 import { REVEALABLE_FIELDS } from '../../src/modules/access/reveal.service';
+import { ARTICLE_CONTENT_STEP_UP } from '../../src/modules/access/grant.service';
 
 const schema = buildBaseSchema();
 const requirements = collectRequirements(schema);
@@ -39,6 +40,7 @@ describe('the schema is the source of truth for authorization', () => {
       'Article.internalNotes': { level: 'INTERNAL', mask: undefined },
       'ArticleVersion.internalNotes': { level: 'INTERNAL', mask: undefined },
       'AuditEvent.personalDetail': { level: 'PII', mask: undefined },
+      'LeaverReportEntry.personalDetail': { level: 'PII', mask: undefined },
       'SecurityAlert.subjectAddress': { level: 'PII', mask: undefined },
     });
   });
@@ -133,5 +135,11 @@ describe('the schema is the source of truth for authorization', () => {
     // Every revealable type reveals exactly its maskable PII fields (contacts are revealed through their customer's page, not yet by revealField).
     for (const [type, fields] of Object.entries(REVEALABLE_FIELDS)) expect([...fields].sort()).toEqual(pii[type].sort());
     expect(Object.keys(REVEALABLE_FIELDS)).toContain('Customer');
+  });
+
+  it('asks a granter for the step-up the schema asks of an article\'s content readers', () => {
+    const content = requirements.filter((r) => r.coordinate.startsWith('Article.') && r.stepUp);
+    expect(content.map((r) => r.coordinate).sort()).toEqual(['Article.body', 'Article.internalNotes']);
+    for (const r of content) expect(r.stepUp).toEqual(ARTICLE_CONTENT_STEP_UP);
   });
 });

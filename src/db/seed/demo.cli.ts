@@ -2,7 +2,7 @@ import { loadConfig } from '../../config';
 import { loadMasterKeys } from '../../crypto/master-key';
 import { createDatabase } from '../client';
 import { migrate } from '../migrate';
-import { seedDemo } from './demo';
+import { DEMO_PASSWORD, seedDemo } from './demo';
 import { hasAnyTenant } from './tenant';
 
 /** npm run seed:demo: the demo tenant into DATABASE_URL (or the embedded database). Never in production. */
@@ -18,7 +18,7 @@ async function main() {
       return;
     }
     await seedDemo(database.db, masters);
-    console.log('Seeded tenant "acme": admin@, lead@, agent@, sales@, analyst@acme.test, password warden-demo');
+    console.log(`Seeded tenant "acme": admin@, lead@, agent@, sales@, analyst@acme.test, password ${DEMO_PASSWORD}`);
   } finally {
     await database.close();
   }

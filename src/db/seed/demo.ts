@@ -4,7 +4,8 @@ import type { MasterKeys } from '../../crypto/master-key';
 import { addArticles, addCategory, addContacts, addCustomers, addFeedback, addSpace, addTeam, addTickets, addUser } from './builders';
 import { createTenant } from './tenant';
 
-export const DEMO_PASSWORD = 'warden-demo';
+/** Meets the password policy (src/authn/passwords.ts), so changePassword can set it back. */
+export const DEMO_PASSWORD = 'warden-demo-passphrase';
 
 export const DEMO_USERS = [
   { email: 'admin@acme.test', displayName: 'Ada Admin', roles: ['admin'] },

@@ -1,8 +1,10 @@
 import type { Permission } from '../../authz/permissions';
-import { resourceTypeOfPermission } from '../../authz/resources';
+import { can, type Resource } from '../../authz/policy';
+import { mfaFresh, stepUpApplies, stepUpError, type StepUp } from '../../authz/step-up';
+import { resourceTypeOfPermission, type ResourceType } from '../../authz/resources';
 import type { Viewer } from '../../authz/viewer';
 import type { Tx } from '../../db/client';
-import { badInput, forbidden, notFound } from '../../lib/errors';
+import { badInput, forbidden, mfaRequired, notFound } from '../../lib/errors';
 import { idOf, parseGlobalId } from '../../lib/global-id';
 import { parsePage, toConnection } from '../../lib/pagination';
 import { text } from '../../lib/validate';
@@ -27,18 +29,44 @@ export type GrantAuthority = 'ROLE' | 'BREAK_GLASS';
  */
 export async function checkGrantable(tx: Tx, granter: Viewer, permission: Permission, resourceId: string, expiresAt: Date, authority: GrantAuthority = 'ROLE') {
   const resource = await loadResource(tx, resourceId);
+  // A record the granter cannot see is NOT_FOUND before anything else is said about it.
+  if (authority === 'ROLE' && !can(granter, SEEN_WITH[resource.type], resource)) throw notFound(`${resource.type} not found`);
   if (resourceTypeOfPermission(permission) !== resource.type) {
     throw badInput(`${permission} cannot be granted on a ${resource.type}`, { argument: 'permission' });
   }
   if (authority === 'BREAK_GLASS') {
     if (!granter.permissions.has('BREAK_GLASS')) throw forbidden('Break-glass access needs the BREAK_GLASS permission through a role');
-  } else if (!granter.permissions.has(permission)) throw forbidden(`You cannot grant ${permission}: you do not hold it through a role`);
+  } else checkWithinSight(granter, permission, resource);
   const now = Date.now();
   if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= now) throw badInput('expiresAt must be in the future', { argument: 'expiresAt' });
   const days = await maxGrantDays(tx, granter.tenantId);
   if (expiresAt.getTime() > now + days * 86_400_000) throw badInput(`expiresAt may be at most ${days} days ahead`, { argument: 'expiresAt', maxDays: days });
   return resource;
 }
+
+/** The permission that shows a record of each type: a granter who lacks it on the record does not see it. */
+const SEEN_WITH: Record<ResourceType, Permission> = { Article: 'ARTICLE_READ', Customer: 'CUSTOMER_READ', Ticket: 'TICKET_READ', Feedback: 'FEEDBACK_READ' };
+
+/**
+ * No delegation beyond one's own sight: the granter holds the permission through a role (no
+ * re-delegation of what only grants give) and could use it on this very record, decided by the policy
+ * call that decides their own access (scope, clearance, workflow status; a live grant of their own on
+ * the record counts, such as break-glass). A record they cannot see was refused as NOT_FOUND already.
+ */
+function checkWithinSight(granter: Viewer, permission: Permission, resource: Resource & { type: ResourceType }) {
+  if (!granter.permissions.has(permission)) throw forbidden(`You cannot grant ${permission}: you do not hold it through a role`);
+  if (!can(granter, permission, resource)) {
+    throw forbidden(`You cannot grant ${permission} on this ${resource.type}: you could not use it yourself (your roles' scope or clearance do not cover it); use break-glass in an emergency`);
+  }
+  // Nor what the granter could read only after a step-up: an article's content at its @mfa tier.
+  if (resource.type === 'Article' && stepUpApplies(ARTICLE_CONTENT_STEP_UP, resource) && !mfaFresh(granter)) {
+    const { extensions } = stepUpError(granter, 'step-up');
+    throw mfaRequired(`Granting on a ${resource.classification} article needs a recent second factor, as reading it does (see extensions.stepUp)`, extensions);
+  }
+}
+
+/** The step-up of an article's content (the schema's @mfa on Article.body and internalNotes; a unit test holds them equal). */
+export const ARTICLE_CONTENT_STEP_UP: StepUp = { minClassification: 'CONFIDENTIAL' };
 
 async function resolveGrantee(ctx: RequestContext, input: { userId?: string | null; teamId?: string | null; roleId?: string | null }): Promise<Grantee> {
   const given = [input.userId, input.teamId, input.roleId].filter((v) => v != null);

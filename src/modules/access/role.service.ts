@@ -1,5 +1,7 @@
 import { ROLE_CLEARANCES, type Classification, type Permission } from '../../authz/permissions';
-import { SCOPE_TYPES, type Scope, type ScopeType } from '../../authz/viewer';
+import { can, type Resource } from '../../authz/policy';
+import { resourceTypeOfPermission } from '../../authz/resources';
+import { SCOPE_TYPES, type Scope, type ScopeType, type Viewer } from '../../authz/viewer';
 import { badInput, forbidden, notFound } from '../../lib/errors';
 import { idOf } from '../../lib/global-id';
 import { text } from '../../lib/validate';
@@ -21,6 +23,36 @@ function checkPermissions(ctxPermissions: ReadonlySet<Permission>, permissions: 
   const beyond = permissions.filter((p) => !ctxPermissions.has(p));
   if (beyond.length) throw forbidden(`You cannot give permissions you do not hold: ${beyond.join(', ')}`);
   return [...new Set(permissions)].sort();
+}
+
+/**
+ * No delegation beyond one's own sight: an assignment of a role in a scope may give only what the
+ * assigner could use there themselves. For each permission about records, the policy's own call decides
+ * it for the assigner on the record the scope is defined by (a team's, a space's, the assignee's own
+ * records, or any record for TENANT) at the role's clearance; roles only (a grant covers one record,
+ * never a scope). Viewer-only permissions (no records) need only be held.
+ */
+export function checkAssignable(assigner: Viewer, role: { key: string; permissions: string[]; clearance: string }, scope: Scope, assigneeId: string) {
+  checkPermissions(assigner.permissions, role.permissions as Permission[]);
+  const own = { ...assigner, grants: [] };
+  const beyond = (role.permissions as Permission[]).filter((p) => {
+    const type = resourceTypeOfPermission(p);
+    if (!type) return false;
+    const covered: Resource = {
+      type,
+      id: '',
+      ...(type === 'Article' && { classification: role.clearance }),
+      ...(scope.type === 'TEAM' && { teamId: scope.id }),
+      ...(scope.type === 'SPACE' && { spaceId: scope.id }),
+      ...(scope.type === 'OWN' && { ownerId: assigneeId }),
+    };
+    return !can(own, p, covered);
+  });
+  if (beyond.length) {
+    throw forbidden(
+      `You cannot assign ${role.key} in scope ${scope.type}: it would give ${beyond.join(', ')} beyond what your own roles' scope or clearance (${role.clearance} needed) let you use`,
+    );
+  }
 }
 
 export const roles = (ctx: RequestContext) => ctx.withTx(listRoles);
@@ -92,7 +124,7 @@ export async function assignRole(ctx: RequestContext, input: { userId: string; r
     const role = await roleById(tx, roleId);
     if (!role) throw notFound('Role not found');
     if (scope.type === 'TEAM' && !(await ctx.loaders.team.load(scope.id))) throw notFound('Team not found');
-    checkPermissions(viewer.permissions, role.permissions as Permission[]);
+    checkAssignable(viewer, role, scope, userId);
     const row = await insertAssignment(tx, { tenantId: viewer.tenantId, userId, roleId, scopeType: scope.type, scopeId: 'id' in scope ? scope.id : null, createdBy: viewer.userId });
     return { result: row, resourceIds: [row.id, userId, roleId], detail: { role: role.key, scope } };
   });

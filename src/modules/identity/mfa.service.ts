@@ -3,7 +3,7 @@ import { clearFailures, ipKey, mfaAccountKey } from '../../authn/throttle';
 import { mfaFresh } from '../../authz/step-up';
 import type { Viewer } from '../../authz/viewer';
 import type { Tx } from '../../db/client';
-import { badInput } from '../../lib/errors';
+import { badInput, forbidden } from '../../lib/errors';
 import { idOf } from '../../lib/global-id';
 import type { RequestContext } from '../../server/context';
 import { auditedMutation } from '../mutation';
@@ -129,6 +129,15 @@ export async function setMfaPolicy(ctx: RequestContext, input: { requiredForRole
     const known = new Set(await findRoleKeys(tx));
     const unknown = input.requiredForRoles.filter((r) => !known.has(r));
     if (unknown.length) throw badInput(`Unknown roles: ${unknown.join(', ')}`, { argument: 'requiredForRoles' });
+    // No lock-out of the caller: a policy that would require a second factor of an admin who has none
+    // would end their access at their next request (only @preMfa fields answer until they verify one).
+    const mine = input.requiredForRoles.filter((r) => viewer.roleKeys.includes(r));
+    if (mine.length && !viewer.mfa?.enrolled) {
+      throw forbidden(`This policy would require a second factor of you (role ${mine.join(', ')}) and you have none: enrol one first (enrollTotp, confirmTotp)`, {
+        reason: 'MFA_ENROLMENT_REQUIRED',
+        roles: mine,
+      });
+    }
     const age = input.stepUpMaxAgeSeconds;
     if (age != null && (!Number.isInteger(age) || age < 30 || age > ctx.services.config.authn.stepUpMaxAge)) {
       throw badInput(`stepUpMaxAgeSeconds must be between 30 and ${ctx.services.config.authn.stepUpMaxAge}`, { argument: 'stepUpMaxAgeSeconds' });

@@ -3,6 +3,8 @@ import type { Tx } from '../../db/client';
 import { auditEvents } from '../../db/schema';
 
 const columns = {
+  tenantId: auditEvents.tenantId,
+  seq: auditEvents.seq,
   occurredAt: auditEvents.occurredAt,
   action: auditEvents.action,
   outcome: auditEvents.outcome,

@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Permission } from '../../authz/permissions';
-import type { Viewer } from '../../authz/viewer';
+import type { Scope, Viewer } from '../../authz/viewer';
 import type { Tx } from '../../db/client';
 import { securityPolicies } from '../../db/schema';
 import { badInput, forbidden, notFound } from '../../lib/errors';
@@ -8,6 +7,7 @@ import { idOf } from '../../lib/global-id';
 import { optionalText, text } from '../../lib/validate';
 import type { RequestContext } from '../../server/context';
 import { roleById } from '../access/role.repo';
+import { checkAssignable } from '../access/role.service';
 import { auditedMutation } from '../mutation';
 import { replaceAssignment, revokeItemAccess, shortenGrant } from './review-actions';
 import {
@@ -133,11 +133,10 @@ async function applyChange(tx: Tx, viewer: Viewer, item: ReviewItemRow, input: D
   if (!input.roleId || input.expiresAt) throw badInput('Changing a role assignment means another roleId (and optionally scope)', { argument: 'roleId' });
   const role = await roleById(tx, idOf(input.roleId, 'Role'));
   if (!role) throw notFound('Role not found');
-  // No escalation through reviews: the reviewer must hold every permission of the new role.
-  const beyond = (role.permissions as Permission[]).filter((p) => !viewer.permissions.has(p));
-  if (beyond.length) throw forbidden(`You cannot give permissions you do not hold: ${beyond.join(', ')}`);
   const snap = item.snapshot as { scopeType: string; scopeId: string | null };
   const scope = input.scope ? toAssignmentScope(input.scope) : { scopeType: snap.scopeType, scopeId: snap.scopeId };
+  // No escalation through reviews: the reviewer gives only what they could use in that scope themselves.
+  checkAssignable(viewer, role, (scope.scopeId ? { type: scope.scopeType, id: scope.scopeId } : { type: scope.scopeType }) as Scope, item.userId!);
   const out = await replaceAssignment(tx, item, viewer.userId, { roleId: role.id, ...scope });
   return { roleId: role.id, roleKey: role.key, ...scope, ...out };
 }
