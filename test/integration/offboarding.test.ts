@@ -142,8 +142,9 @@ describe('offboarding: one transaction revokes everything, transfers ownership, 
     await admin.ok(OFFBOARD, { i: { userId: ids.analyst, transferToUserId: ids.admin, reason: 'contract ended' } });
     const results = await sub.done;
     await ws.dispose();
-    // The revocation closes the socket with graphql-ws's Unauthorized (4401), on this instance and the other.
-    expect(results.at(-1)?.errors?.[0]).toMatchObject({ code: 4401, reason: 'Session revoked' });
+    // The revocation closes the socket with graphql-ws's Unauthorized (4401), on this instance and the
+    // other, and the close reason says why: the session's end code.
+    expect(results.at(-1)?.errors?.[0]).toMatchObject({ code: 4401, reason: 'OFFBOARDED' });
     expect((await subscriber.request(ME)).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   });
 
