@@ -59,7 +59,8 @@ export function attachWebSocket(
     for (const [socket, claims] of authenticated) {
       if (!revokes(r, claims)) continue;
       authenticated.delete(socket);
-      sessionState(claims).then(
+      // Bounded: a database that does not answer must not keep a revoked socket open (it closes without a code).
+      Promise.race([sessionState(claims), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2000).unref())]).then(
         (row) => closeRevoked(socket, row),
         (err: unknown) => {
           logger.warn('reading a revoked WebSocket session failed', { err });
