@@ -117,7 +117,7 @@ describe('offboarding: one transaction revokes everything, transfers ownership, 
     const agent = await server.as('agent');
     const s = await admin.ok<{ suspendUser: { status: string } }>('mutation($id: ID!) { suspendUser(userId: $id, reason: "investigation") { status } }', { id: ids.agent });
     expect(s.suspendUser.status).toBe('SUSPENDED');
-    expect((await agent.request(ME)).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await agent.request(ME)).errors?.[0].extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'REVOKED_BY_ADMIN' });
     await expect(server.as('agent')).rejects.toThrow(/UNAUTHENTICATED/);
     const self = await admin.request('mutation($id: ID!) { suspendUser(userId: $id, reason: "x") { status } }', { id: ids.admin });
     expect(self.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');

@@ -65,6 +65,10 @@ describe('session end reasons: a refused session tells its own holder why and wh
     const r = refusal(await c.request(ME));
     expect(r).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'REVOKED_BY_ADMIN' });
     expect(r.message).toMatch(/administrator/);
+    // Resetting the user's second factor ends the sessions the same way.
+    const again = await signIn('byadmin');
+    await admin.ok('mutation($id: ID!) { resetUserMfa(userId: $id) }', { id: toGlobalId('User', ids.byadmin) });
+    expect(refusal(await again.request(ME))).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'REVOKED_BY_ADMIN' });
   });
 
   it('OFFBOARDED: a leaver is told the account is offboarded, over HTTP and refresh', async () => {
