@@ -28,4 +28,4 @@ ALTER TABLE "sessions" ADD CONSTRAINT "sessions_revoked_reason_check" CHECK ("se
 --> statement-breakpoint
 ALTER TABLE "sessions" ADD CONSTRAINT "sessions_revoked_with_reason" CHECK (("sessions"."revoked_at" is null) = ("sessions"."revoked_reason" is null));
 --> statement-breakpoint
-ALTER TABLE "sessions" ADD CONSTRAINT "sessions_reference_of_response" CHECK ("sessions"."revoked_reference" is null or "sessions"."revoked_reason" = 'SECURITY_RESPONSE');
+ALTER TABLE "sessions" ADD CONSTRAINT "sessions_reference_of_response" CHECK ("sessions"."revoked_reference" is null or "sessions"."revoked_reason" is not distinct from 'SECURITY_RESPONSE');

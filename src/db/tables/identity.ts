@@ -134,6 +134,6 @@ export const sessions = pgTable(
     foreignKey({ columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }).onDelete('cascade'),
     check('sessions_revoked_reason_check', sql`${t.revokedReason} in (${sql.raw(REVOKE_REASONS.map((r) => `'${r}'`).join(', '))})`),
     check('sessions_revoked_with_reason', sql`(${t.revokedAt} is null) = (${t.revokedReason} is null)`),
-    check('sessions_reference_of_response', sql`${t.revokedReference} is null or ${t.revokedReason} = 'SECURITY_RESPONSE'`),
+    check('sessions_reference_of_response', sql`${t.revokedReference} is null or ${t.revokedReason} is not distinct from 'SECURITY_RESPONSE'`),
   ],
 );
