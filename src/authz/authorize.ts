@@ -1,4 +1,5 @@
 import type { GraphQLError } from 'graphql';
+import { failureExtensions, type AuthFailure } from '../authn/session-end';
 import { forbidden, unauthenticated } from '../lib/errors';
 import { lockdownBlocks, lockdownError } from './lockdown';
 import { fieldModeAnywhere, holds, type FieldMode } from './policy';
@@ -12,14 +13,16 @@ export interface AuthorizationContext {
   /** The viewer once loaded (undefined before), so per-row code need not await it on every field. */
   loadedViewer?(): Viewer | null | undefined;
   /** Why there is no viewer (bad, expired or revoked token), when one was presented. */
-  authFailure(): string | undefined;
+  authFailure(): AuthFailure | undefined;
   recordDenial(coordinate: string, reason: string): void;
   counters: { ruleEvaluations: number };
 }
 
 async function requireViewer(ctx: AuthorizationContext): Promise<Viewer | GraphQLError> {
   const viewer = await ctx.viewer();
-  return viewer ?? unauthenticated(ctx.authFailure() ?? 'Authentication required');
+  if (viewer) return viewer;
+  const failure = ctx.authFailure();
+  return unauthenticated(failure?.message ?? 'Authentication required', failureExtensions(failure));
 }
 
 /** Decide a field's requirement. Returns true or the error to show; shield rules and subscribe both use it. */

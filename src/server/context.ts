@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { storedSessionEnd, type AuthFailure } from '../authn/session-end';
 import type { AccessClaims } from '../authn/tokens';
 import { AuditBuffer } from '../audit/buffer';
 import type { Actor } from '../audit/events';
@@ -36,12 +37,12 @@ export class RequestContext implements SensitiveReadContext {
    * for each operation, and the loaders built in the constructor hold the original. Fields assigned
    * on either copy would not be seen by the other (the viewer was loaded twice per request).
    */
-  private readonly state: { viewer?: Promise<Viewer | null>; loaded?: Viewer | null; failure?: string; idempotent?: IdempotentRequest };
+  private readonly state: { viewer?: Promise<Viewer | null>; loaded?: Viewer | null; failure?: AuthFailure; idempotent?: IdempotentRequest };
 
   constructor(
     readonly services: Services,
     readonly claims: AccessClaims | null,
-    tokenFailure: string | undefined,
+    tokenFailure: AuthFailure | undefined,
     readonly client: ClientInfo,
     readonly mode: 'request' | 'stream' = 'request',
     trace?: { requestId: string; log: Logger },
@@ -68,7 +69,7 @@ export class RequestContext implements SensitiveReadContext {
     return this.state.idempotent;
   }
 
-  authFailure(): string | undefined {
+  authFailure(): AuthFailure | undefined {
     return this.state.failure;
   }
 
@@ -106,8 +107,11 @@ export class RequestContext implements SensitiveReadContext {
     const row = await this.withTx((tx) => loadViewerRow(tx, claims.sub, claims.sid));
     const refusal = !row ? 'session not found' : !row.session_ok ? 'session ended' : row.status !== 'ACTIVE' ? `account ${row.status.toLowerCase()}` : undefined;
     if (refusal || !row) {
-      this.state.failure = 'Session is no longer valid';
-      this.audit.record({ action: 'auth.token_refused', outcome: 'DENIED', resourceType: 'Session', resourceIds: [claims.sid], detail: { reason: refusal, ip: this.client.ip ?? null } });
+      // The token is genuine and names this session of this user, so its holder is told why it ended;
+      // a live session of an inactive account (or no session at all) gets no reason.
+      const ended = row && !row.session_ok ? storedSessionEnd(row.revoked_reason, row.revoked_reference) : undefined;
+      this.state.failure = ended ?? { message: 'Session is no longer valid' };
+      this.audit.record({ action: 'auth.token_refused', outcome: 'DENIED', resourceType: 'Session', resourceIds: [claims.sid], detail: { reason: refusal, code: ended?.reason ?? null, ip: this.client.ip ?? null } });
       // An offboarded user's old token: a security event for the analysts and the leaver report.
       if (row?.offboarded) {
         this.audit.record({ action: 'security.leaver_access_attempt', outcome: 'DENIED', resourceType: 'User', resourceIds: [row.user_id], detail: { credential: 'access token', ip: this.client.ip ?? null } });

@@ -5,6 +5,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, getOperationAST, parse, validate, type GraphQLSchema } from 'graphql';
 import type { WebSocket } from 'ws';
 import { revokes } from '../authn/session-bus';
+import { storedSessionEnd } from '../authn/session-end';
 import { withTenantTx } from '../db/tenant-tx';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { validationExtensions } from '../lib/errors';
@@ -47,13 +48,26 @@ export function attachWebSocket(
   };
   // Sockets and the session they were authenticated with: a revocation on any instance closes them
   // (4401, graphql-ws's Unauthorized), since their operations were authorized once, at subscribe time.
+  // The close reason is the session's end code (LOGGED_OUT, OFFBOARDED, ...), read back from the
+  // database: the socket's own token proved it holds that session.
   const authenticated = new Map<WebSocket, AccessClaims>();
+  const sessionState = (claims: AccessClaims) => withTenantTx(services.database.db, claims.tid, (tx) => loadViewerRow(tx, claims.sub, claims.sid));
+  const closeRevoked = (socket: WebSocket, row: Awaited<ReturnType<typeof sessionState>>) => {
+    authenticated.delete(socket);
+    socket.close(4401, row && !row.session_ok ? storedSessionEnd(row.revoked_reason, row.revoked_reference).reason : 'Session revoked');
+  };
   const stopListening = services.sessionBus.onRevoked((r) => {
     for (const [socket, claims] of authenticated) {
-      if (revokes(r, claims)) {
-        authenticated.delete(socket);
-        socket.close(4401, 'Session revoked');
-      }
+      if (!revokes(r, claims)) continue;
+      authenticated.delete(socket);
+      // Bounded: a database that does not answer must not keep a revoked socket open (it closes without a code).
+      Promise.race([sessionState(claims), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2000).unref())]).then(
+        (row) => closeRevoked(socket, row),
+        (err: unknown) => {
+          logger.warn('reading a revoked WebSocket session failed', { err });
+          socket.close(4401, 'Session revoked');
+        },
+      );
     }
   });
   // Revocations committed while LISTEN was down were never heard: ask the database about each socket's
@@ -61,10 +75,9 @@ export function attachWebSocket(
   const stopRechecking = services.sessionBus.onRestored(() => {
     void (async () => {
       for (const [socket, claims] of [...authenticated]) {
-        const row = await withTenantTx(services.database.db, claims.tid, (tx) => loadViewerRow(tx, claims.sub, claims.sid));
+        const row = await sessionState(claims);
         if (row?.session_ok && row.status === 'ACTIVE') continue;
-        authenticated.delete(socket);
-        socket.close(4401, 'Session revoked');
+        closeRevoked(socket, row);
       }
     })().catch((err: unknown) => logger.warn('re-checking WebSocket sessions after reconnecting failed', { err }));
   });

@@ -98,7 +98,7 @@ describePg('database faults, Warden as a process on PostgreSQL', () => {
     expect(await eventually(async () => (await httpGet(`${w.base}/readyz`)).status === 200, 5000)).toBe(true);
 
     // LISTEN is back: a revocation committed elsewhere closes the socket of that session here.
-    await su`update sessions set revoked_at = now(), revoked_reason = 'test' where id = ${sessionOf(watcher.token!)}`;
+    await su`update sessions set revoked_at = now(), revoked_reason = 'REVOKED_BY_ADMIN' where id = ${sessionOf(watcher.token!)}`;
     expect(await eventually(async () => socket.closedWith() === 4401, 5000)).toBe(true);
     expect(errorCodes(socket.errors).filter((c) => !['SERVICE_UNAVAILABLE', 'UNAUTHENTICATED', 4401].includes(c!))).toEqual([]);
 
@@ -146,7 +146,7 @@ describePg('database faults, Warden as a process on PostgreSQL', () => {
       retryAfter: '2',
     });
     // Committed elsewhere while this instance hears nothing: a revocation and an audit event.
-    await su`update sessions set revoked_at = now(), revoked_reason = 'test' where id = ${sessionOf(watcher.token!)}`;
+    await su`update sessions set revoked_at = now(), revoked_reason = 'REVOKED_BY_ADMIN' where id = ${sessionOf(watcher.token!)}`;
     const marker = randomBytes(4).toString('hex');
     await withTenantTx(db.database.db, tenantId, (tx) =>
       writeAuditEvents(tx, { tenantId, actorId: null, sessionId: null }, null, [{ action: 'test.while_cut', outcome: 'ALLOWED', detail: { marker } }]),

@@ -59,7 +59,7 @@ describePg('a silent partition, Warden as a process on PostgreSQL', () => {
 
     p.partition();
     // Committed while no packet passes: a revocation and an audit event (straight to PostgreSQL).
-    await su`update sessions set revoked_at = now(), revoked_reason = 'test' where id = ${sessionOf(watcher.token!)}`;
+    await su`update sessions set revoked_at = now(), revoked_reason = 'REVOKED_BY_ADMIN' where id = ${sessionOf(watcher.token!)}`;
     const marker = randomBytes(4).toString('hex');
     await withTenantTx(db.database.db, tenantId, (tx) =>
       writeAuditEvents(tx, { tenantId, actorId: null, sessionId: null }, null, [{ action: 'test.while_partitioned', outcome: 'ALLOWED', detail: { marker } }]),

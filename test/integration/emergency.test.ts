@@ -112,7 +112,7 @@ describe('emergency response: break-glass and lockdown', () => {
       queryRows<{ email: string }>(tx, sql`select distinct u.email from sessions s join users u on u.id = s.user_id where s.revoked_at is null`),
     );
     expect(live).toEqual([{ email: 'admin@acme.test' }]);
-    expect((await code(lead, q))?.code).toBe('UNAUTHENTICATED');
+    expect(await code(lead, q)).toEqual({ code: 'UNAUTHENTICATED', reason: 'REVOKED_BY_ADMIN' });
     expect((await admin.ok<{ lockdownStatus: { active: boolean } }>('{ lockdownStatus { active } }')).lockdownStatus.active).toBe(true);
 
     const again = await server.as('lead');

@@ -124,7 +124,7 @@ describe('offboarding: one transaction revokes everything, transfers ownership, 
     const agent = await server.as('agent');
     const s = await admin.ok<{ suspendUser: { status: string } }>('mutation($id: ID!) { suspendUser(userId: $id, reason: "investigation") { status } }', { id: ids.agent });
     expect(s.suspendUser.status).toBe('SUSPENDED');
-    expect((await agent.request(ME)).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await agent.request(ME)).errors?.[0].extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'REVOKED_BY_ADMIN' });
     await expect(server.as('agent')).rejects.toThrow(/UNAUTHENTICATED/);
     const self = await admin.request('mutation($id: ID!) { suspendUser(userId: $id, reason: "x") { status } }', { id: ids.admin });
     expect(self.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
@@ -149,8 +149,9 @@ describe('offboarding: one transaction revokes everything, transfers ownership, 
     await admin.ok(OFFBOARD, { i: { userId: ids.analyst, transferToUserId: ids.admin, reason: 'contract ended' } });
     const results = await sub.done;
     await ws.dispose();
-    // The revocation closes the socket with graphql-ws's Unauthorized (4401), on this instance and the other.
-    expect(results.at(-1)?.errors?.[0]).toMatchObject({ code: 4401, reason: 'Session revoked' });
+    // The revocation closes the socket with graphql-ws's Unauthorized (4401), on this instance and the
+    // other, and the close reason says why: the session's end code.
+    expect(results.at(-1)?.errors?.[0]).toMatchObject({ code: 4401, reason: 'OFFBOARDED' });
     expect((await subscriber.request(ME)).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   });
 

@@ -97,7 +97,7 @@ describe('SCIM 2.0 provisioning at /scim/v2/Users', () => {
     const r = await scim('PATCH', `/Users/${agentId}`, { schemas: [PATCH], Operations: [{ op: 'Replace', value: { active: false } }] });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ id: agentId, active: false });
-    expect((await agent.request('{ me { user { email } } }')).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await agent.request('{ me { user { email } } }')).errors?.[0].extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'OFFBOARDED' });
     await expect(server.as('agent')).rejects.toThrow(/UNAUTHENTICATED/);
     const [row] = await withTenantTx(server.database.db, server.tenantId, (tx) =>
       queryRows<{ status: string; offboarded: boolean; roles: number }>(tx, sql`select status, offboarded_at is not null as offboarded, (select count(*)::int from role_assignments ra where ra.user_id = u.id and ra.revoked_at is null) as roles from users u where id = ${agentId}`),

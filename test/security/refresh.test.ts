@@ -24,11 +24,13 @@ async function refresh(token: string) {
   return r;
 }
 
-async function expectRefused(token: string) {
+/** Refused; a token of the session itself is told why the session ended, any other gets no reason. */
+async function expectRefused(token: string, reason?: string) {
   const r = await refresh(token);
   expect(r.data).toBeNull();
   expect(r.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-  expect(r.errors?.[0].message).toBe('Invalid refresh token');
+  expect(r.errors?.[0].extensions?.reason).toBe(reason);
+  if (!reason) expect(r.errors?.[0].message).toBe('Invalid refresh token');
 }
 
 async function meCode(accessToken: string) {
@@ -54,8 +56,8 @@ describe('refreshSession', () => {
     expect(sessionOf(next.refreshToken)).toBe(sessionOf(agent.refreshToken!));
     expect(await meCode(next.accessToken)).toBe('OK');
 
-    // The replaced token is refused, and the rotation chain goes on with the new one only.
-    await expectRefused(agent.refreshToken!);
+    // The replaced token is refused (its reuse ends the session), and the chain goes on with the new one only.
+    await expectRefused(agent.refreshToken!, 'TOKEN_REUSE');
   });
 
   it('treats reuse of a rotated refresh token as theft: the whole session is revoked', async () => {
@@ -63,14 +65,14 @@ describe('refreshSession', () => {
     const rotated = (await refresh(agent.refreshToken!)).data!.refreshSession;
     expect(await meCode(rotated.accessToken)).toBe('OK');
 
-    await expectRefused(agent.refreshToken!); // reuse
+    await expectRefused(agent.refreshToken!, 'TOKEN_REUSE'); // reuse
 
     expect(await meCode(rotated.accessToken)).toBe('UNAUTHENTICATED');
     expect(await meCode(agent.token!)).toBe('UNAUTHENTICATED');
-    await expectRefused(rotated.refreshToken);
+    await expectRefused(rotated.refreshToken, 'TOKEN_REUSE');
     const row = await sessionRow(sessionOf(rotated.refreshToken));
     expect(row.revoked_at).not.toBeNull();
-    expect(row.revoked_reason).toBe('refresh token reuse');
+    expect(row.revoked_reason).toBe('TOKEN_REUSE');
 
     const audit = await withTenantTx(server.database.db, server.tenantId, (tx) =>
       queryRows<{ outcome: string; detail: { reason?: string } }>(
@@ -85,7 +87,7 @@ describe('refreshSession', () => {
   it('refuses the refresh token of a session that logged out', async () => {
     const agent = await server.as('agent');
     expect((await agent.request<{ logout: boolean }>('mutation { logout }')).data?.logout).toBe(true);
-    await expectRefused(agent.refreshToken!);
+    await expectRefused(agent.refreshToken!, 'LOGGED_OUT');
   });
 
   it('refuses garbage and guessed refresh tokens with the same error', async () => {

@@ -1,16 +1,17 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client';
 import { sessions, users } from '../../db/schema';
+import { revocationColumns, type Revocation } from '../../authn/session-end';
 import type { ResponseKind } from './rules';
 import { requireStepUp } from './step-up.hook';
 
 export type ResponseOutcome = { kind: ResponseKind; status: 'APPLIED' | 'NOT_AVAILABLE' | 'SKIPPED'; detail: Record<string, unknown> };
 
 /** Revoke every live session of a user: their tokens are refused from the next request. */
-export async function revokeUserSessions(tx: Tx, userId: string, reason: string): Promise<number> {
+export async function revokeUserSessions(tx: Tx, userId: string, reason: Revocation): Promise<number> {
   const rows = await tx
     .update(sessions)
-    .set({ revokedAt: sql`now()`, revokedReason: reason })
+    .set({ revokedAt: sql`now()`, ...revocationColumns(reason) })
     .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
     .returning({ id: sessions.id });
   return rows.length;
@@ -25,7 +26,7 @@ export async function applyResponse(tx: Tx, kind: ResponseKind, userId: string |
   if (!userId) return { kind, status: 'SKIPPED', detail: { reason: 'the alert is not about one user' } };
   switch (kind) {
     case 'REVOKE_SESSIONS':
-      return { kind, status: 'APPLIED', detail: { sessionsRevoked: await revokeUserSessions(tx, userId, `security alert ${alertId}`) } };
+      return { kind, status: 'APPLIED', detail: { sessionsRevoked: await revokeUserSessions(tx, userId, { reason: 'SECURITY_RESPONSE', alertId }) } };
     case 'LOCK_ACCOUNT': {
       const locked = await tx
         .update(users)

@@ -1,6 +1,8 @@
-import { boolean, foreignKey, index, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { boolean, check, foreignKey, index, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { tenantColumns, timestamps } from './columns';
 import { tenants } from './tenants';
+import { REVOKE_REASONS } from '../../authn/session-end';
 
 export const users = pgTable(
   'users',
@@ -117,7 +119,10 @@ export const sessions = pgTable(
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    /** Why it was revoked: one of REVOKE_REASONS, set together with revoked_at. */
     revokedReason: text('revoked_reason'),
+    /** SECURITY_RESPONSE only: the security alert whose response revoked it (told to the holder as a reference). */
+    revokedReference: uuid('revoked_reference'),
     /** PASSWORD or SSO: how the session was opened. */
     authMethod: text('auth_method').notNull().default('PASSWORD'),
     /** Last successful second factor in this session (step-up for sensitive data checks its age). */
@@ -127,5 +132,8 @@ export const sessions = pgTable(
     primaryKey({ columns: [t.tenantId, t.id] }),
     index('sessions_user_idx').on(t.tenantId, t.userId),
     foreignKey({ columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }).onDelete('cascade'),
+    check('sessions_revoked_reason_check', sql`${t.revokedReason} in (${sql.raw(REVOKE_REASONS.map((r) => `'${r}'`).join(', '))})`),
+    check('sessions_revoked_with_reason', sql`(${t.revokedAt} is null) = (${t.revokedReason} is null)`),
+    check('sessions_reference_of_response', sql`${t.revokedReference} is null or ${t.revokedReason} is not distinct from 'SECURITY_RESPONSE'`),
   ],
 );

@@ -1,4 +1,5 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import type { RevokeReason } from '../../authn/session-end';
 import type { Tx } from '../../db/client';
 import { queryRows } from '../../db/rows';
 import { breakGlassAccesses, tenantLockdowns } from '../../db/schema';
@@ -61,10 +62,10 @@ export async function setLockdownSessions(tx: Tx, id: string, n: number): Promis
 }
 
 /** Revoke every live session of the tenant except those of users who hold LOCKDOWN through a role. */
-export async function revokeSessionsExceptLockdownHolders(tx: Tx, reason: string): Promise<number> {
+export async function revokeSessionsExceptLockdownHolders(tx: Tx): Promise<number> {
   const rows = await queryRows<{ id: string }>(
     tx,
-    sql`update sessions s set revoked_at = now(), revoked_reason = ${reason}
+    sql`update sessions s set revoked_at = now(), revoked_reason = ${'REVOKED_BY_ADMIN' satisfies RevokeReason}
         where s.revoked_at is null and not exists (
           select 1 from role_assignments ra join roles r on r.tenant_id = ra.tenant_id and r.id = ra.role_id
           where ra.tenant_id = s.tenant_id and ra.user_id = s.user_id and ra.revoked_at is null and 'LOCKDOWN' = any(r.permissions))

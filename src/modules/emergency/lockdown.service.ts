@@ -15,7 +15,7 @@ export async function startLockdown(ctx: RequestContext, reasonInput: string): P
     const reason = text(reasonInput, 'reason', { min: 5, max: 500 });
     if (await activeLockdown(tx)) throw badInput('The tenant is already in lockdown', { argument: 'reason' });
     const row = await insertLockdown(tx, { tenantId: viewer.tenantId, reason, startedBy: viewer.userId });
-    const revoked = await revokeSessionsExceptLockdownHolders(tx, `lockdown ${row.id}`);
+    const revoked = await revokeSessionsExceptLockdownHolders(tx);
     return { result: await setLockdownSessions(tx, row.id, revoked), resourceIds: [row.id], detail: { reason, sessionsRevoked: revoked } };
   });
 }

@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor, Tx } from '../../db/client';
+import { revocationColumns, type Revocation } from '../../authn/session-end';
 import { queryRows } from '../../db/rows';
 import { roleAssignments, roles, sessions, tenants, users } from '../../db/schema';
 import { decisionStateColumns, type DecisionStateRow } from '../../authz/decision-state';
@@ -35,6 +36,8 @@ export async function findSessionForRefresh(tx: Tx, sessionId: string) {
       previousRefreshTokenHash: sessions.previousRefreshTokenHash,
       expiresAt: sessions.expiresAt,
       revokedAt: sessions.revokedAt,
+      revokedReason: sessions.revokedReason,
+      revokedReference: sessions.revokedReference,
       userStatus: users.status,
       userOffboardedAt: users.offboardedAt,
     })
@@ -52,10 +55,10 @@ export async function rotateRefreshToken(tx: Tx, sessionId: string, previousHash
     .where(eq(sessions.id, sessionId));
 }
 
-export async function revokeSession(tx: Tx, sessionId: string, reason: string) {
+export async function revokeSession(tx: Tx, sessionId: string, reason: Revocation) {
   await tx
     .update(sessions)
-    .set({ revokedAt: sql`now()`, revokedReason: reason })
+    .set({ revokedAt: sql`now()`, ...revocationColumns(reason) })
     .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
 }
 
@@ -64,6 +67,9 @@ export type ViewerRow = DecisionStateRow & {
   email: string;
   status: string;
   session_ok: boolean;
+  /** Why the session was revoked (one of REVOKE_REASONS), and the alert behind a SECURITY_RESPONSE. */
+  revoked_reason: string | null;
+  revoked_reference: string | null;
   offboarded: boolean;
   mfa_at: Date | string | null;
   mfa_enrolled: boolean;
@@ -84,6 +90,7 @@ export async function loadViewerRow(tx: Tx, userId: string, sessionId: string): 
     sql`
     select u.id as user_id, u.email, u.status,
       (s.revoked_at is null and s.expires_at > now()) as session_ok,
+      s.revoked_reason, s.revoked_reference,
       (select json_build_object('id', l.id, 'reason', l.reason, 'startedAt', l.started_at) from tenant_lockdowns l
         where l.tenant_id = u.tenant_id and l.lifted_at is null) as lockdown,
       ${decisionStateColumns(sql`now()`)},

@@ -8,6 +8,7 @@ import { text } from '../../lib/validate';
 import type { RequestContext } from '../../server/context';
 import type { AuditEventInput } from '../../audit/events';
 import { clearFailures, ipKey, passwordAccountKey } from '../../authn/throttle';
+import { revocation, sessionEnded, storedSessionEnd, failureExtensions, type AuthFailure } from '../../authn/session-end';
 import { countFailure, refuseIfLocked } from './attempts';
 import { rememberUsedRefreshToken, wasUsedRefreshToken } from './session.repo';
 import { findSessionForRefresh, findTenantBySlug, findUserByEmail, insertSession, revokeSession, rotateRefreshToken } from './identity.repo';
@@ -112,27 +113,29 @@ export async function refresh(ctx: RequestContext, token: string): Promise<AuthP
   const next = newRefreshSecret();
   const outcome = await withTenantTx(ctx.services.database.db, parsed.tenantId, async (tx) => {
     const s = await findSessionForRefresh(tx, parsed.sessionId);
-    if (!s) return { error: 'Invalid refresh token' };
+    if (!s) return { error: { message: 'Invalid refresh token' } };
     const actor = { tenantId: parsed.tenantId, actorId: s.userId, sessionId: s.id };
-    const refuse = async (reason: string) => {
+    const refuse = async (reason: string, told?: AuthFailure) => {
       await writeAuditEvents(tx, actor, ctx.requestId, [{ action: 'auth.refresh', outcome: 'DENIED', resourceType: 'Session', resourceIds: [s.id], detail: { reason } }]);
-      return { error: 'Invalid refresh token' };
+      return { error: told ?? { message: 'Invalid refresh token' } };
     };
+    // Whoever presents the session's current refresh token holds it, and is told why it ended.
+    const ended = () => (secretMatches(parsed.secret, s.refreshTokenHash) ? storedSessionEnd(s.revokedReason, s.revokedReference) : undefined);
     if (s.userOffboardedAt) {
       await writeAuditEvents(tx, actor, ctx.requestId, [leaverAttempt(s.userId, 'refresh token')]);
-      return refuse('account offboarded');
+      return refuse('account offboarded', s.revokedAt ? ended() : undefined);
     }
-    if (s.revokedAt) return refuse('session revoked');
-    if (s.expiresAt.getTime() <= Date.now()) return refuse('session expired');
+    if (s.revokedAt) return refuse('session revoked', ended());
+    if (s.expiresAt.getTime() <= Date.now()) return refuse('session expired', ended());
     if (s.userStatus !== 'ACTIVE') return refuse(`account ${s.userStatus}`);
     if (!secretMatches(parsed.secret, s.refreshTokenHash)) {
       // Any refresh token this session rotated away from, presented again: the family is revoked.
       if (secretMatches(parsed.secret, s.previousRefreshTokenHash) || (await wasUsedRefreshToken(tx, s.id, hashSecret(parsed.secret)))) {
-        await revokeSession(tx, s.id, 'refresh token reuse');
+        await revokeSession(tx, s.id, revocation('TOKEN_REUSE'));
         await writeAuditEvents(tx, actor, ctx.requestId, [
           { action: 'security.refresh_token_reuse', outcome: 'DENIED', resourceType: 'Session', resourceIds: [s.id], detail: { ip: ctx.client.ip ?? null } },
         ]);
-        return refuse('refresh token reuse: session revoked');
+        return refuse('refresh token reuse: session revoked', sessionEnded('TOKEN_REUSE'));
       }
       return refuse('unknown refresh token');
     }
@@ -141,13 +144,13 @@ export async function refresh(ctx: RequestContext, token: string): Promise<AuthP
     await writeAuditEvents(tx, actor, ctx.requestId, [{ action: 'auth.refresh', outcome: 'ALLOWED', resourceType: 'Session', resourceIds: [s.id] }]);
     return { userId: s.userId, sessionId: s.id };
   });
-  if ('error' in outcome) throw unauthenticated(outcome.error);
+  if ('error' in outcome) throw unauthenticated(outcome.error.message, failureExtensions(outcome.error));
   return issueTokens(ctx, parsed.tenantId, outcome.userId, outcome.sessionId, next);
 }
 
 export async function logout(ctx: RequestContext): Promise<boolean> {
   const viewer = await ctx.requireViewer();
-  await ctx.withTx((tx) => revokeSession(tx, viewer.sessionId, 'logout'));
+  await ctx.withTx((tx) => revokeSession(tx, viewer.sessionId, revocation('LOGGED_OUT')));
   ctx.audit.record({ action: 'auth.logout', outcome: 'ALLOWED', resourceType: 'Session', resourceIds: [viewer.sessionId] });
   return true;
 }

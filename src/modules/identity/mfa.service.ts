@@ -8,6 +8,7 @@ import { idOf } from '../../lib/global-id';
 import type { RequestContext } from '../../server/context';
 import { auditedMutation } from '../mutation';
 import { countFailure, refuseIfLocked } from './attempts';
+import { revocation } from '../../authn/session-end';
 import { revokeUserSessions } from './session.repo';
 import { acceptStep, authSettings, deleteMfa, markSessionMfa, replaceRecoveryCodes, saveAuthSettings, savePendingTotp, totpOf, unusedRecoveryCodes, useRecoveryCode } from './mfa.repo';
 import { findRoleKeys, userInTenant } from './user.repo';
@@ -108,7 +109,7 @@ export async function resetUserMfa(ctx: RequestContext, userGlobalId: string): P
     const userId = idOf(userGlobalId, 'User');
     if (!(await userInTenant(tx, userId))) throw badInput('Unknown user', { argument: 'userId' });
     await deleteMfa(tx, userId);
-    const revoked = await revokeUserSessions(tx, userId, 'mfa reset');
+    const revoked = await revokeUserSessions(tx, userId, revocation('REVOKED_BY_ADMIN'));
     return { result: true, resourceIds: [userId], detail: { revokedSessions: revoked } };
   });
 }

@@ -7,6 +7,7 @@ import { text } from '../../lib/validate';
 import type { RequestContext } from '../../server/context';
 import { auditedMutation } from '../mutation';
 import { revokeApiTokens, transferTickets, withdrawGrantsAndAccessRequests } from './offboarding.hooks';
+import { revocation } from '../../authn/session-end';
 import { attemptsAfter, readsBefore } from './offboarding.repo';
 import { revokeUserSessions } from './session.repo';
 import { isAdmin, otherActiveAdmins, removeRoles, setUserStatus, userInTenant } from './user.repo';
@@ -32,7 +33,7 @@ export async function offboard(tx: Tx, input: { userId: string; transferToUserId
     throw badInput('The last administrator cannot be offboarded', { argument: 'userId' });
   }
   const disabled = await setUserStatus(tx, userId, 'DISABLED', true);
-  const revokedSessions = await revokeUserSessions(tx, userId, 'offboarded');
+  const revokedSessions = await revokeUserSessions(tx, userId, revocation('OFFBOARDED'));
   const revokedApiTokens = await revokeApiTokens(tx, userId);
   const removedRoles = await removeRoles(tx, userId);
   const withdrawnGrants = await withdrawGrantsAndAccessRequests(tx, userId, input.actorId);
@@ -74,7 +75,7 @@ async function changeStatus(ctx: RequestContext, userGlobalId: string, to: 'SUSP
       throw badInput('The last administrator cannot be suspended', { argument: 'userId' });
     }
     const row = await setUserStatus(tx, userId, to);
-    const revoked = to === 'SUSPENDED' ? await revokeUserSessions(tx, userId, 'suspended') : 0;
+    const revoked = to === 'SUSPENDED' ? await revokeUserSessions(tx, userId, revocation('REVOKED_BY_ADMIN')) : 0;
     return { result: row, resourceIds: [userId], detail: { reason: why, revokedSessions: revoked } };
   });
 }

@@ -14,6 +14,7 @@ import type { Services } from '../../server/services';
 import { offboard } from './offboarding.service';
 import { insertScimUser, scimUserById, scimUsersWhere, updateScimUser, type ScimUserRow } from './scim.repo';
 import { tenantOfScimToken } from './scim.service';
+import { revocation } from '../../authn/session-end';
 import { revokeUserSessions } from './session.repo';
 import { isAdmin, otherActiveAdmins, seniorAdmin, setUserStatus } from './user.repo';
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../../db/unavailable';
@@ -206,7 +207,7 @@ export function scimRouter(services: Services): express.Router {
       const current = await scimUserById(tx, id);
       if (!current) throw new ScimError(404, undefined, 'User not found');
       if (current.status === 'ACTIVE') await deactivate(tx, scope, id, audit);
-      else await revokeUserSessions(tx, id, 'SCIM delete');
+      else await revokeUserSessions(tx, id, revocation('OFFBOARDED'));
     });
     res.status(204).end();
   }));

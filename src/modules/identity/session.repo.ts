@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client';
 import { sessions, usedRefreshTokens } from '../../db/schema';
+import { revocationColumns, type Revocation } from '../../authn/session-end';
 
 const live = and(isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`));
 
@@ -24,20 +25,20 @@ export async function liveSessionsOf(tx: Tx, userId: string) {
 export type SessionRow = Awaited<ReturnType<typeof liveSessionsOf>>[number];
 
 /** Revoke one session of a user; false when it is not theirs or already ended. */
-export async function revokeOwnSession(tx: Tx, userId: string, sessionId: string, reason: string): Promise<boolean> {
+export async function revokeOwnSession(tx: Tx, userId: string, sessionId: string, reason: Revocation): Promise<boolean> {
   const rows = await tx
     .update(sessions)
-    .set({ revokedAt: sql`now()`, revokedReason: reason })
+    .set({ revokedAt: sql`now()`, ...revocationColumns(reason) })
     .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
     .returning({ id: sessions.id });
   return rows.length === 1;
 }
 
 /** Revoke every live session of a user (optionally all but one): their access and refresh tokens die with them. */
-export async function revokeUserSessions(tx: Tx, userId: string, reason: string, exceptSessionId?: string): Promise<number> {
+export async function revokeUserSessions(tx: Tx, userId: string, reason: Revocation, exceptSessionId?: string): Promise<number> {
   const rows = await tx
     .update(sessions)
-    .set({ revokedAt: sql`now()`, revokedReason: reason })
+    .set({ revokedAt: sql`now()`, ...revocationColumns(reason) })
     .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), exceptSessionId ? ne(sessions.id, exceptSessionId) : undefined))
     .returning({ id: sessions.id });
   return rows.length;

@@ -5,6 +5,7 @@ import { idOf, toGlobalId } from '../../lib/global-id';
 import type { RequestContext } from '../../server/context';
 import { auditedMutation } from '../mutation';
 import { countFailure, refuseIfLocked } from './attempts';
+import { revocation } from '../../authn/session-end';
 import { findTenantSlug } from './identity.repo';
 import { liveSessionsOf, revokeOwnSession, revokeUserSessions, type SessionRow } from './session.repo';
 import { passwordHashOf, setPasswordHash, userInTenant } from './user.repo';
@@ -30,7 +31,7 @@ export async function revokeSessionById(ctx: RequestContext, sessionGlobalId: st
   return auditedMutation(ctx, { action: 'session.revoke', resourceType: 'Session' }, async (tx) => {
     const id = idOf(sessionGlobalId, 'Session');
     // Another user's session, or an ended one, is simply not found.
-    if (!(await revokeOwnSession(tx, viewer.userId, id, 'revoked by user'))) throw notFound('Session not found');
+    if (!(await revokeOwnSession(tx, viewer.userId, id, revocation('LOGGED_OUT')))) throw notFound('Session not found');
     return { result: true, resourceIds: [id] };
   });
 }
@@ -38,7 +39,7 @@ export async function revokeSessionById(ctx: RequestContext, sessionGlobalId: st
 export async function revokeMySessions(ctx: RequestContext, includeCurrent: boolean): Promise<number> {
   const viewer = await ctx.requireViewer();
   return auditedMutation(ctx, { action: 'session.revoke_all', resourceType: 'User' }, async (tx) => {
-    const n = await revokeUserSessions(tx, viewer.userId, 'revoked by user', includeCurrent ? undefined : viewer.sessionId);
+    const n = await revokeUserSessions(tx, viewer.userId, revocation('LOGGED_OUT'), includeCurrent ? undefined : viewer.sessionId);
     return { result: n, resourceIds: [viewer.userId], detail: { count: n, includeCurrent } };
   });
 }
@@ -47,7 +48,7 @@ export async function revokeSessionsOfUser(ctx: RequestContext, userGlobalId: st
   return auditedMutation(ctx, { action: 'session.revoke_user', resourceType: 'User' }, async (tx) => {
     const userId = idOf(userGlobalId, 'User');
     if (!(await userInTenant(tx, userId))) throw notFound('User not found');
-    const n = await revokeUserSessions(tx, userId, 'revoked by administrator');
+    const n = await revokeUserSessions(tx, userId, revocation('REVOKED_BY_ADMIN'));
     return { result: n, resourceIds: [userId], detail: { count: n } };
   });
 }
@@ -78,7 +79,7 @@ export async function changePassword(ctx: RequestContext, input: { currentPasswo
     if (problem) throw badInput(problem, { argument: 'newPassword' });
     await setPasswordHash(tx, viewer.userId, await hashPassword(input.newPassword));
     await clearFailures(tx, keys[0]);
-    const n = await revokeUserSessions(tx, viewer.userId, 'password changed', viewer.sessionId);
+    const n = await revokeUserSessions(tx, viewer.userId, revocation('PASSWORD_CHANGED'), viewer.sessionId);
     return { result: n, resourceIds: [viewer.userId], detail: { revokedSessions: n } };
   });
 }
