@@ -3,6 +3,7 @@ import type { Request, RequestHandler } from 'express';
 import { ruruHTML, type RuruClientConfig } from 'ruru/server';
 import { serveStatic } from 'ruru/static';
 import type { Config } from '../config';
+import { DEMO_PASSWORD } from '../db/seed/demo';
 
 /** URL path of GraphiQL's scripts, styles and fonts (ruru ships them inside its package: no CDN). */
 export const GRAPHIQL_ASSETS = '/graphiql/';
@@ -11,7 +12,7 @@ const DEMO_HELP = `# Warden's GraphiQL: served by this server, nothing from the 
 #
 # 1. Sign in: run SignIn (the run button, or Ctrl-Enter inside it).
 #    Demo users: admin, lead, agent, sales, analyst @acme.test,
-#    password warden-demo (change the e-mail below).
+#    password ${DEMO_PASSWORD} (change the e-mail below).
 # 2. Copy the accessToken into Headers (below this editor):
 #      {"Authorization": "Bearer <accessToken>"}
 #    Access tokens last 15 minutes: run SignIn again, or
@@ -21,7 +22,7 @@ const DEMO_HELP = `# Warden's GraphiQL: served by this server, nothing from the 
 #    same path, with the same header.
 
 mutation SignIn {
-  login(input: {tenant: "acme", email: "agent@acme.test", password: "warden-demo"}) {
+  login(input: {tenant: "acme", email: "agent@acme.test", password: "${DEMO_PASSWORD}"}) {
     accessToken
     refreshToken
     expiresIn

@@ -1,3 +1,4 @@
+import { DEMO_PASSWORD } from '../../src/db/seed/demo';
 import { documentHash } from '../../src/modules/trusted-documents/manifest';
 import { registerManifest } from '../../src/modules/trusted-documents/trusted-documents.service';
 import { GraphQLClient } from '../testkit/client';
@@ -54,7 +55,7 @@ describePg('trusted documents while the database is unreachable', () => {
     // Reconnects within about a second (see the database-fault tests); the outage left no refusal behind.
     let after;
     for (let i = 0; i < 50; i++) {
-      after = await postJson(warden.url, { query: LOGIN, variables: { i: { tenant: 'acme', email: 'lead@acme.test', password: 'warden-demo' } } });
+      after = await postJson(warden.url, { query: LOGIN, variables: { i: { tenant: 'acme', email: 'lead@acme.test', password: DEMO_PASSWORD } } });
       if (after.status === 200) break;
       await new Promise((r) => setTimeout(r, 200));
     }

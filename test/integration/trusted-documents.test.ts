@@ -1,3 +1,4 @@
+import { DEMO_PASSWORD } from '../../src/db/seed/demo';
 import type { Client } from 'graphql-ws';
 import { trustedDocuments } from '../../src/db/schema';
 import { withTenantTx } from '../../src/db/tenant-tx';
@@ -78,7 +79,7 @@ describe('WARDEN_TRUSTED_DOCUMENTS=require', () => {
       expect(r.errors?.[0].extensions?.code).toBe('TRUSTED_DOCUMENT_REQUIRED');
     }
     // A sign-in document the front end did not register is refused like any other.
-    const login = await server.client().request('mutation Other($i: LoginInput!) { login(input: $i) { accessToken } }', { i: { tenant: 'acme', email: 'lead@acme.test', password: 'warden-demo' } });
+    const login = await server.client().request('mutation Other($i: LoginInput!) { login(input: $i) { accessToken } }', { i: { tenant: 'acme', email: 'lead@acme.test', password: DEMO_PASSWORD } });
     expect(login.errors?.[0].extensions?.code).toBe('TRUSTED_DOCUMENT_REQUIRED');
     expect(await untrustedCount('refused', 'http')).toBe(before + 3);
   });
