@@ -1,9 +1,15 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
+import type { ApolloServerPlugin } from '@apollo/server';
 import {
   GraphQLError,
   Kind,
   NoSchemaIntrospectionCustomRule,
   specifiedRules,
+  validate,
+  visit,
+  type ArgumentNode,
+  type DocumentNode,
+  type GraphQLSchema,
   type FragmentDefinitionNode,
   type OperationDefinitionNode,
   type SelectionNode,
@@ -11,6 +17,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import type { Config } from '../config';
+import { MAX_PAGE_SIZE } from '../lib/pagination';
 
 /**
  * Query limits from graphql-armor (depth, aliases, cost), our directive count
@@ -33,6 +40,20 @@ export function createLimits(config: Config) {
     blockFieldSuggestion: { enabled: false },
   });
   const protection = armor.protect();
+  // The cost rule alone, for a document whose page sizes come from variables (costWithVariables).
+  const costRules = new ApolloArmor({
+    costLimit: costModel(config.limits.maxCost),
+    maxDepth: { enabled: false },
+    maxAliases: { enabled: false },
+    maxDirectives: { enabled: false },
+    maxTokens: { enabled: false },
+    blockFieldSuggestion: { enabled: false },
+  }).protect().validationRules;
+  /** The cost refusal of a document run with these variables, if its page sizes were variables. */
+  const costWithVariables = (schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | null | undefined): GraphQLError | undefined => {
+    const resolved = withPageSizes(document, variables ?? {});
+    return resolved ? validate(schema, resolved, costRules)[0] : undefined;
+  };
   const production = config.env === 'production';
   const validationRules: ValidationRule[] = [
     ...protection.validationRules,
@@ -40,7 +61,8 @@ export function createLimits(config: Config) {
     ...(production ? [NoSchemaIntrospectionCustomRule] : []),
   ];
   return {
-    apollo: protection,
+    apollo: { plugins: [...protection.plugins, costWithVariablesPlugin(costWithVariables)] },
+    costWithVariables,
     validationRules,
     /** For graphql-ws, which validates with graphql-js itself: the specified rules plus ours. */
     wsValidationRules: [...specifiedRules, ...validationRules],
@@ -71,6 +93,49 @@ function costModel(maxCost: number) {
         if (n > maxCost) context?.reportError(queryTooComplex(Math.round(n), maxCost));
       },
     ],
+  };
+}
+
+/**
+ * The document with each `first`/`last` given by a variable replaced by the variable's value (or its
+ * declared default); undefined when none is. Armor's cost rule reads only literal page sizes, so
+ * `customers(first: $n) { … tickets(first: $n) }` counted every level as one item; and Apollo keeps a
+ * document's validation per text, whatever the variables, so this runs per request (Apollo plugin below,
+ * and for WebSocket operations in ws.ts).
+ */
+export function withPageSizes(document: DocumentNode, variables: Record<string, unknown>): DocumentNode | undefined {
+  const defaults = new Map<string, string>();
+  for (const d of document.definitions)
+    if (d.kind === Kind.OPERATION_DEFINITION)
+      for (const v of d.variableDefinitions ?? []) if (v.defaultValue?.kind === Kind.INT) defaults.set(v.variable.name.value, v.defaultValue.value);
+  let changed = false;
+  const resolved = visit(document, {
+    Argument(node): ArgumentNode | undefined {
+      if ((node.name.value !== 'first' && node.name.value !== 'last') || node.value.kind !== Kind.VARIABLE) return undefined;
+      const given = variables[node.value.name.value];
+      const size = typeof given === 'number' ? given : given == null ? Number(defaults.get(node.value.name.value)) : NaN;
+      // A size the resolvers refuse (not a whole number from 1 to the maximum page) is theirs to answer
+      // with BAD_USER_INPUT naming the argument; above the maximum it counts as the maximum.
+      if (!Number.isInteger(size) || size < 1) return undefined;
+      const value = String(Math.min(size, MAX_PAGE_SIZE));
+      changed = true;
+      return { ...node, value: { kind: Kind.INT, value } };
+    },
+  });
+  return changed ? resolved : undefined;
+}
+
+/** Over HTTP: refused before execution (400), like the cost refusal of a document with literal sizes. */
+function costWithVariablesPlugin(check: (schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined) => GraphQLError | undefined): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, request }) {
+          const refused = check(schema, document, request.variables);
+          if (refused) throw new GraphQLError(refused.message, { extensions: { ...refused.extensions, http: { status: 400 } } });
+        },
+      };
+    },
   };
 }
 

@@ -113,6 +113,8 @@ export function attachWebSocket(
         const errors = validate(schema, document, limits.wsValidationRules);
         // A rule's own code (QUERY_TOO_COMPLEX, with cost and maxCost) is kept, as on HTTP.
         if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: validationExtensions(e) }));
+        const tooComplex = limits.costWithVariables(schema, document, payload.variables);
+        if (tooComplex) return [new GraphQLError(tooComplex.message, { extensions: validationExtensions(tooComplex) })];
         if (!getOperationAST(document, payload.operationName)) {
           return [new GraphQLError('Operation not found', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
         }

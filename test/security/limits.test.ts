@@ -40,6 +40,9 @@ const DOCS = {
     fragment F2 on Viewer { ${times(40, () => '...F1')} }`,
 };
 
+/** DOCS.nestedPages with its page sizes as a variable. */
+const VARIABLE_PAGES = `query Pages($n: Int) ${DOCS.nestedPages.replace(/^\s*(query\s*)?/, '').replace(/first: 100/g, 'first: $n')}`;
+
 const REFUSALS: [string, string, RegExp, string][] = [
   ['too deep', DOCS.deep(12), /depth limit of 10/, 'GRAPHQL_VALIDATION_FAILED'],
   ['too many aliases', DOCS.aliases(16), /Aliases limit of 15/, 'GRAPHQL_VALIDATION_FAILED'],
@@ -90,6 +93,21 @@ describe('over HTTP', () => {
     expect(r.errors?.[0].extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', cost: 186592, maxCost: 5000 });
     expect(r.errors?.[0].message).toBe('Query is too complex: cost limit of 5000 exceeded, found 186592. Ask for fewer items (first) or fewer nested lists.');
     expect(r.extensions?.counters?.statements ?? 0).toBe(0);
+  });
+
+  it('counts page sizes given by variables (and by their defaults) as the values they have', async () => {
+    // Counted as one item per level before: the same document with literal sizes is 186592.
+    const r = await agent.request(VARIABLE_PAGES, { n: 100 });
+    expect(r.status).toBe(400);
+    expect(r.data).toBeUndefined();
+    expect(r.errors?.map((e) => e.extensions)).toEqual([{ code: 'QUERY_TOO_COMPLEX', cost: 186592, maxCost: 5000 }]);
+    expect(r.extensions?.counters?.statements ?? 0).toBe(0);
+    const byDefault = await agent.request(VARIABLE_PAGES.replace('$n: Int', '$n: Int = 100'));
+    expect(byDefault.errors?.map((e) => e.extensions?.code)).toEqual(['QUERY_TOO_COMPLEX']);
+    // The same text with small pages runs (Apollo's validation of the text is kept; the cost is per request).
+    const small = await agent.request<{ customers: { edges: unknown[] } }>(VARIABLE_PAGES, { n: 2 });
+    expect(small.errors).toBeUndefined();
+    expect(small.data?.customers.edges.length).toBe(2);
   });
 
   it('refuses aliased login attempts before any runs (no brute force by aliases)', async () => {
@@ -148,6 +166,13 @@ describe('over WebSocket', () => {
     const r = await overWs(DOCS.nestedPages);
     expect(r.data ?? null).toBeNull();
     expect(r.errors?.map((e) => e.extensions)).toEqual([{ code: 'QUERY_TOO_COMPLEX', cost: 186592, maxCost: 5000 }]);
+  });
+
+  it('counts page sizes given by variables, as on HTTP', async () => {
+    const r = await overWs(VARIABLE_PAGES, { n: 100 });
+    expect(r.data ?? null).toBeNull();
+    expect(r.errors?.map((e) => e.extensions)).toEqual([{ code: 'QUERY_TOO_COMPLEX', cost: 186592, maxCost: 5000 }]);
+    expect((await overWs(VARIABLE_PAGES, { n: 2 })).errors).toBeUndefined();
   });
 
   it('runs the README\'s nested spaces example within the limit, as on HTTP', async () => {
