@@ -114,10 +114,10 @@ export function withPageSizes(document: DocumentNode, variables: Record<string, 
       if ((node.name.value !== 'first' && node.name.value !== 'last') || node.value.kind !== Kind.VARIABLE) return undefined;
       const given = variables[node.value.name.value];
       const size = typeof given === 'number' ? given : given == null ? Number(defaults.get(node.value.name.value)) : NaN;
-      // A size the resolvers refuse (not a whole number from 1 to the maximum page) is theirs to answer
-      // with BAD_USER_INPUT naming the argument; above the maximum it counts as the maximum.
-      if (!Number.isInteger(size) || size < 1) return undefined;
-      const value = String(Math.min(size, MAX_PAGE_SIZE));
+      // A size the resolvers refuse (not a whole number from 1 to the maximum page) is theirs to answer,
+      // with BAD_USER_INPUT naming the argument, before anything is read.
+      if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) return undefined;
+      const value = String(size);
       changed = true;
       return { ...node, value: { kind: Kind.INT, value } };
     },
