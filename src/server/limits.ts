@@ -104,6 +104,7 @@ function costModel(maxCost: number) {
  * and for WebSocket operations in ws.ts).
  */
 export function withPageSizes(document: DocumentNode, variables: Record<string, unknown>): DocumentNode | undefined {
+  if (!sizesFromVariables(document)) return undefined;
   const defaults = new Map<string, string>();
   for (const d of document.definitions)
     if (d.kind === Kind.OPERATION_DEFINITION)
@@ -111,7 +112,7 @@ export function withPageSizes(document: DocumentNode, variables: Record<string, 
   let changed = false;
   const resolved = visit(document, {
     Argument(node): ArgumentNode | undefined {
-      if ((node.name.value !== 'first' && node.name.value !== 'last') || node.value.kind !== Kind.VARIABLE) return undefined;
+      if (!isPageSize(node) || node.value.kind !== Kind.VARIABLE) return undefined;
       const given = variables[node.value.name.value];
       const size = typeof given === 'number' ? given : given == null ? Number(defaults.get(node.value.name.value)) : NaN;
       // A size the resolvers refuse (not a whole number from 1 to the maximum page) is theirs to answer,
@@ -123,6 +124,27 @@ export function withPageSizes(document: DocumentNode, variables: Record<string, 
     },
   });
   return changed ? resolved : undefined;
+}
+
+const isPageSize = (node: ArgumentNode) => node.name.value === 'first' || node.name.value === 'last';
+
+/**
+ * Whether any `first`/`last` of the document is a variable, once per document: Apollo keeps one parsed
+ * document per text, so a request whose sizes are all literal (or absent) walks nothing more here.
+ */
+const sizedByVariable = new WeakMap<DocumentNode, boolean>();
+function sizesFromVariables(document: DocumentNode): boolean {
+  let known = sizedByVariable.get(document);
+  if (known === undefined) {
+    known = false;
+    visit(document, {
+      Argument(node) {
+        if (isPageSize(node) && node.value.kind === Kind.VARIABLE) known = true;
+      },
+    });
+    sizedByVariable.set(document, known);
+  }
+  return known;
 }
 
 /** Over HTTP: refused before execution (400), like the cost refusal of a document with literal sizes. */
